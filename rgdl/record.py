@@ -1,0 +1,174 @@
+"""Record numbers and checked claims in a chapter, and read them back.
+
+Inside a notebook, :func:`record` glues a value with myst-nb's ``glue`` so the
+prose can cite it (``{glue:text}`name:.3f```), and :func:`claim` records a
+number together with the bounds it must lie in. :func:`summary`, called in a
+chapter's last cell, prints one deterministic line per claim (the cell nbval
+checks) and raises if any claim fails, so a chapter whose claims do not hold
+errors under papermill, in the book build and in CI.
+
+Outside a notebook, :func:`read_records` and :func:`read_claims` pull every
+recorded value back out of an executed ``.ipynb`` (no scrapbook needed).
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import math
+import numbers
+from pathlib import Path
+
+import numpy as np
+
+CLAIM_PREFIX = "claim__"
+_GLUE_PREFIX = "application/papermill.record/"
+
+#: Claims made in this process (the kernel), in order.
+_claims: list[dict] = []
+_names: set[str] = set()
+
+
+class ClaimError(AssertionError):
+    """Raised by :func:`summary` when a recorded claim does not hold."""
+
+
+def _plain(value):
+    """Convert numpy scalars/arrays and tuples to plain JSON-able Python objects."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        return float(value)
+    if isinstance(value, np.ndarray):
+        return _plain(value.tolist())
+    if hasattr(value, "detach") and hasattr(value, "tolist"):  # torch tensors
+        return _plain(value.detach().cpu().tolist())
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _glue(name: str, value, display: bool = False) -> None:
+    from myst_nb import glue
+
+    glue(name, value, display=display)
+
+
+def record(name: str, value, display: bool = False):
+    """Glue ``value`` under ``name`` (numbers become plain floats/ints) and return it.
+
+    Figures (matplotlib) are glued as images; everything else as its plain repr,
+    which :func:`read_records` turns back into a Python object.
+    """
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"name must be an identifier-like string; got {name!r}")
+    if name in _names:
+        raise ValueError(f"name {name!r} was already recorded in this notebook")
+    is_figure = type(value).__name__ == "Figure"
+    plain = value if is_figure else _plain(value)
+    _glue(name, plain, display=display)
+    _names.add(name)
+    return value
+
+
+def claim(name: str, value, *, lo=None, hi=None, target=None, tol=None,
+          what: str = "") -> bool:
+    """Record ``value`` and the claim that it lies in ``[lo, hi]``.
+
+    Give either ``lo``/``hi`` (either may be omitted for a one-sided claim) or
+    ``target`` and ``tol`` (meaning ``|value - target| <= tol``). ``value`` may
+    be a bool (the claim is that it is true). Returns whether the claim holds;
+    failures are reported by :func:`summary`, not here, so a chapter shows
+    every claim before it stops.
+    """
+    if target is not None or tol is not None:
+        if target is None or tol is None or lo is not None or hi is not None:
+            raise ValueError("give either lo/hi or both target and tol")
+        if not tol >= 0:
+            raise ValueError(f"tol must be non-negative; got {tol}")
+        lo, hi = target - tol, target + tol
+    v = _plain(value)
+    if isinstance(v, bool):
+        holds = v and lo is None and hi is None
+    elif isinstance(v, (int, float)):
+        if lo is None and hi is None:
+            raise ValueError(f"claim {name!r}: a numeric claim needs lo, hi or target/tol")
+        holds = math.isfinite(v) and (lo is None or v >= lo) and (hi is None or v <= hi)
+    else:
+        raise TypeError(f"claim {name!r}: value must be a number or a bool; got {type(value).__name__}")
+    entry = {"name": name, "value": v, "lo": _plain(lo), "hi": _plain(hi),
+             "holds": bool(holds), "what": what}
+    record(name, v)
+    _glue(CLAIM_PREFIX + name, entry, display=False)
+    _claims.append(entry)
+    return bool(holds)
+
+
+def claims() -> list[dict]:
+    """The claims recorded so far in this process."""
+    return list(_claims)
+
+
+def summary() -> None:
+    """Print one line per claim (deterministic: no numbers) and raise if any fails."""
+    if not _claims:
+        raise ClaimError("this chapter recorded no claims")
+    width = max(len(c["name"]) for c in _claims)
+    for c in _claims:
+        print(f"{c['name']:<{width}}  {'holds' if c['holds'] else 'FAILS'}")
+    failed = [c for c in _claims if not c["holds"]]
+    if failed:
+        lines = [f"{c['name']} = {c['value']!r} not in [{c['lo']}, {c['hi']}]" for c in failed]
+        raise ClaimError("claims that do not hold:\n" + "\n".join(lines))
+
+
+def reset() -> None:
+    """Forget recorded names and claims (for tests and re-running a notebook)."""
+    _claims.clear()
+    _names.clear()
+
+
+def _parse(text: str):
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        if text in ("nan", "inf", "-inf"):
+            return float(text)
+        return text
+
+
+def read_records(notebook) -> dict:
+    """Every value glued in an executed notebook: ``{name: value}``.
+
+    ``notebook`` is a path or a parsed notebook (dict). Figures come back as the
+    string ``"<figure>"``; claim entries are included under ``claim__<name>``.
+    """
+    nb = notebook if isinstance(notebook, dict) else json.loads(Path(notebook).read_text())
+    out = {}
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") != "code":
+            continue
+        for output in cell.get("outputs", []):
+            meta = (output.get("metadata") or {}).get("scrapbook")
+            if not meta or "name" not in meta:
+                continue
+            data = {k[len(_GLUE_PREFIX):] if k.startswith(_GLUE_PREFIX) else k: v
+                    for k, v in (output.get("data") or {}).items()}
+            if "image/png" in data or "image/svg+xml" in data:
+                out[meta["name"]] = "<figure>"
+                continue
+            text = data.get("text/plain")
+            if isinstance(text, list):
+                text = "".join(text)
+            out[meta["name"]] = _parse(text) if text is not None else None
+    return out
+
+
+def read_claims(notebook) -> dict:
+    """The claims of an executed notebook: ``{name: {value, lo, hi, holds, what}}``."""
+    return {k[len(CLAIM_PREFIX):]: v for k, v in read_records(notebook).items()
+            if k.startswith(CLAIM_PREFIX)}

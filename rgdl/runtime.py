@@ -1,0 +1,59 @@
+"""Seeding and device choice shared by every module.
+
+Every random function in :mod:`rgdl` takes a ``seed`` that may be ``None``, an
+``int`` or a :class:`numpy.random.Generator`; :func:`rng` turns it into a
+Generator, :func:`torch_generator` into a :class:`torch.Generator`.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import torch
+
+def rng(seed=None) -> np.random.Generator:
+    """Return a numpy Generator from ``None``, an int, or a Generator (passed through)."""
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if seed is None or (isinstance(seed, numbers.Integral) and not isinstance(seed, bool)):
+        if seed is not None and int(seed) < 0:
+            raise ValueError(f"seed must be non-negative; got {seed}")
+        return np.random.default_rng(seed)
+    raise TypeError(f"seed must be None, an int or a numpy Generator; got {type(seed).__name__}")
+
+
+def torch_generator(seed=None, device="cpu") -> torch.Generator:
+    """Return a :class:`torch.Generator` on ``device`` seeded from ``seed``.
+
+    An int seeds it directly; a numpy Generator draws a 63-bit seed from itself
+    (so a chain of calls stays reproducible); ``None`` seeds from entropy.
+    """
+    if isinstance(seed, np.random.Generator):
+        value = int(seed.integers(0, 2**63 - 1))
+    elif seed is None:
+        value = int(np.random.default_rng().integers(0, 2**63 - 1))
+    else:
+        rng(seed)  # validates type and sign
+        value = int(seed)
+    gen = torch.Generator(device=device)
+    gen.manual_seed(value)
+    return gen
+
+
+def seed_all(seed: int) -> np.random.Generator:
+    """Seed torch's global generator and return a numpy Generator from ``seed``.
+
+    One call at the top of a chapter makes every later draw reproducible.
+    """
+    if not isinstance(seed, numbers.Integral) or isinstance(seed, bool) or seed < 0:
+        raise ValueError(f"seed must be a non-negative int; got {seed!r}")
+    torch.manual_seed(int(seed))
+    return np.random.default_rng(int(seed))
+
+
+def device(prefer_cuda: bool = False) -> torch.device:
+    """``cuda`` when CUDA is present and ``prefer_cuda`` is true, else ``cpu``."""
+    if prefer_cuda and torch.cuda.is_available():
+        return torch.device("cuda")
+    return torch.device("cpu")

@@ -1,0 +1,52 @@
+"""Argument checks shared by the modules: each raises naming the argument."""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+
+def positive_int(name: str, value, minimum: int = 1) -> int:
+    """``value`` as an int >= ``minimum``; ``TypeError``/``ValueError`` naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int; got {type(value).__name__}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}; got {value}")
+    return int(value)
+
+
+def positive_float(name: str, value, allow_zero: bool = False) -> float:
+    """``value`` as a finite float > 0 (>= 0 with ``allow_zero``)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number; got {type(value).__name__}")
+    value = float(value)
+    if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
+        bound = ">= 0" if allow_zero else "> 0"
+        raise ValueError(f"{name} must be finite and {bound}; got {value}")
+    return value
+
+
+def finite_float(name: str, value) -> float:
+    """``value`` as a finite float."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number; got {type(value).__name__}")
+    if not math.isfinite(float(value)):
+        raise ValueError(f"{name} must be finite; got {value}")
+    return float(value)
+
+
+def one_of(name: str, value, options) -> str:
+    """``value`` if it is in ``options``, else ``ValueError`` listing them."""
+    if value not in options:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, options))}; got {value!r}")
+    return value
+
+
+def binary(name: str, x, values=(0, 1)) -> np.ndarray:
+    """``x`` as an array whose entries all lie in ``values`` (0/1 or -1/+1)."""
+    arr = np.asarray(x.detach().cpu() if hasattr(x, "detach") else x)
+    if arr.size and not np.isin(arr, values).all():
+        raise ValueError(f"{name} must contain only {values}; found other values")
+    return arr

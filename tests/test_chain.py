@@ -1,0 +1,81 @@
+"""The 1D Ising ring: three routes to the same numbers."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rgdl import chain
+
+
+@settings(max_examples=30, deadline=None)
+@given(N=st.integers(2, 12), K=st.floats(-1.5, 1.5), B=st.floats(-1.0, 1.0))
+def test_transfer_matrix_equals_enumeration(N, K, B):
+    assert chain.log_partition(N, K, B) == pytest.approx(chain.log_partition_enum(N, K, B), abs=1e-10)
+    np.testing.assert_allclose(chain.correlations(N, K, B), chain.correlations_enum(N, K, B), atol=1e-10)
+
+
+def test_zero_field_correlations_closed_form():
+    N, K = 14, 0.7
+    t, r = np.tanh(K), np.arange(14)
+    np.testing.assert_allclose(chain.correlations(N, K), (t**r + t ** (N - r)) / (1 + t**N), atol=1e-13)
+    # Z = (2 cosh K)^N + (2 sinh K)^N at B = 0
+    assert chain.log_partition(N, K) == pytest.approx(np.log((2 * np.cosh(K)) ** N + (2 * np.sinh(K)) ** N))
+
+
+def test_two_spin_ring_by_hand():
+    # N = 2: bonds (0,1) and (1,0), so H = -2K s0 s1 - B (s0 + s1)
+    K, B = 0.3, 0.2
+    z = np.exp(2 * K + 2 * B) + np.exp(2 * K - 2 * B) + 2 * np.exp(-2 * K)
+    assert chain.log_partition_enum(2, K, B) == pytest.approx(np.log(z), abs=1e-14)
+
+
+def test_correlation_length():
+    assert chain.correlation_length(0.5) == pytest.approx(-1 / np.log(np.tanh(0.5)))
+    with pytest.raises(ValueError, match="K"):
+        chain.correlation_length(0.0)
+
+
+def _histogram(samples, N):
+    idx = (((samples.reshape(-1, N) + 1) // 2) * (1 << np.arange(N))).sum(axis=1)
+    return np.bincount(idx, minlength=2**N)
+
+
+def test_metropolis_samples_the_boltzmann_distribution():
+    # chi-square of the visited-state histogram against exact weights on a 4-spin ring.
+    # Samples are correlated (tau_int ~ 1-2 sweeps), so the statistic is inflated by ~2 tau;
+    # we compare chi2 / dof against a generous bound of 8 (wrong samplers give > 100).
+    N, K, B = 4, 0.5, 0.15
+    x = chain.metropolis(N, K, B, sweeps=4000, chains=64, seed=7)
+    counts = _histogram(x, N)
+    s = chain.all_states(N)
+    p = np.exp(-chain.energy(s, K, B))
+    p /= p.sum()
+    expected = p * counts.sum()
+    chi2 = np.sum((counts - expected) ** 2 / expected)
+    assert chi2 / (2**N - 1) < 8.0
+
+
+def test_metropolis_is_reproducible_and_validates():
+    a = chain.metropolis(8, 0.4, sweeps=10, chains=3, seed=1)
+    b = chain.metropolis(8, 0.4, sweeps=10, chains=3, seed=1)
+    assert a.shape == (10, 3, 8) and a.dtype == np.int8
+    np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="N"):
+        chain.metropolis(7, 0.4)
+    with pytest.raises(ValueError, match="N"):
+        chain.metropolis(1, 0.4)
+    with pytest.raises(ValueError, match="K"):
+        chain.metropolis(8, float("nan"))
+
+
+def test_exact_samples_match_probabilities():
+    x = chain.exact_samples(6, 0.4, 0.1, n=20000, seed=3)
+    assert x.shape == (20000, 6)
+    emp = chain.ring_correlations(x).mean(axis=0)
+    # sigma of a mean of 20000 values bounded by 1 is < 0.0071; allow 5 sigma
+    np.testing.assert_allclose(emp, chain.correlations(6, 0.4, 0.1), atol=0.035)
+
+
+def test_ring_correlations_of_a_constant_ring_are_one():
+    np.testing.assert_allclose(chain.ring_correlations(np.ones((2, 6))), 1.0)
