@@ -1,0 +1,694 @@
+"""The Hopfield associative memory: an Ising spin glass that stores patterns.
+
+N units s_i = +/-1 interact through symmetric couplings J_ij and fields B_i
+with the Hamiltonian (Hopfield 1982; the essay's H for a network of visible units)
+
+    H(s) = -1/2 sum_ij J_ij s_i s_j - sum_i B_i s_i = -1/2 s.J.s - B.s.
+
+P patterns xi^mu are stored with Hebb's rule, J = (1/N) sum_mu xi^mu xi^mu^T with
+the diagonal set to zero, or with the pseudo-inverse (projection) rule
+J = (1/N) Xi^T C^+ Xi, C = Xi Xi^T / N (Personnaz, Guyon & Dreyfus 1985;
+Kanter & Sompolinsky 1987), which makes every pattern an exact eigenvector.
+
+Dynamics, all vectorised over many trials and, optionally, many networks:
+
+- :func:`async_dynamics`: zero-temperature single-unit updates
+  s_i <- sgn(h_i), h = J s + B, each trial visiting the units in its own random
+  order; the energy never increases (Hopfield 1982).
+- :func:`sync_dynamics`: all units at once, s <- sgn(J s + B); ends in a fixed
+  point or a 2-cycle (Goles-Chacc, Fogelman-Soulie & Pellegrin 1985).
+- :func:`glauber`: heat-bath updates at temperature T, which sample
+  P(s) = exp(-H(s)/T) / Z.
+- :func:`log_partition`, :func:`free_energy`, :func:`boltzmann`: Z, F = -T ln Z and
+  the exact state probabilities by enumerating all 2**N states (N <= 20).
+
+Shapes. ``J`` is (N, N) for one network or (M, N, N) for M networks. States
+``s`` are (..., N): for one network (N,) or (T, N) (T trials); for M networks
+(M, N) or (M, T, N). ``B`` is (N,) or, for M networks, (M, N). Patterns are
+(P, N) or (M, P, N).
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+from scipy.special import logsumexp
+from tqdm import tqdm
+
+from . import validate
+from .runtime import rng
+
+#: Largest N for exact enumeration of the 2**N states.
+MAX_ENUM = 20
+
+#: |h_i| at or below this counts as a tie (the unit keeps its value). Hebbian
+#: fields are multiples of 1/N, so exact zeros can come out as +/-1e-17.
+TIE = 1e-9
+
+#: State labels returned by :func:`classify`.
+STORED, MIXTURE, OTHER = 0, 1, 2
+
+
+# ----------------------------------------------------------------------------- checks
+
+def _patterns(patterns) -> np.ndarray:
+    """Patterns as float64 (P, N) or (M, P, N); ValueError naming ``patterns``."""
+    arr = np.asarray(patterns.detach().cpu() if hasattr(patterns, "detach") else patterns)
+    if arr.ndim not in (2, 3):
+        raise ValueError(f"patterns must have shape (P, N) or (M, P, N); got {arr.shape}")
+    if arr.shape[-1] < 2:
+        raise ValueError(f"patterns must have N >= 2 units; got N = {arr.shape[-1]}")
+    if arr.shape[-2] < 1:
+        raise ValueError("patterns must hold at least one pattern (P >= 1)")
+    if not np.isin(arr, (-1, 1)).all():
+        raise ValueError("patterns must contain only -1 and +1")
+    return arr.astype(np.float64)
+
+
+def _couplings(J) -> np.ndarray:
+    """J as float64 (N, N) or (M, N, N), square, symmetric and finite."""
+    J = np.asarray(J, dtype=np.float64)
+    if J.ndim not in (2, 3) or J.shape[-1] != J.shape[-2]:
+        raise ValueError(f"J must have shape (N, N) or (M, N, N); got {J.shape}")
+    if J.shape[-1] < 2:
+        raise ValueError(f"J must couple N >= 2 units; got N = {J.shape[-1]}")
+    if not np.all(np.isfinite(J)):
+        raise ValueError("J must be finite")
+    if not np.allclose(J, np.swapaxes(J, -1, -2), rtol=0, atol=1e-12):
+        raise ValueError("J must be symmetric (J_ij = J_ji)")
+    return J
+
+
+def _fields(B, J: np.ndarray) -> np.ndarray:
+    """B as float64 (M, N) matching J's networks (zeros when None)."""
+    N = J.shape[-1]
+    M = J.shape[0] if J.ndim == 3 else 1
+    if B is None:
+        return np.zeros((M, N))
+    B = np.asarray(B, dtype=np.float64)
+    if B.shape[-1:] != (N,) or B.ndim > 2 or (B.ndim == 2 and J.ndim == 2) or (
+            B.ndim == 2 and B.shape[0] != M):
+        want = "(N,)" if J.ndim == 2 else "(N,) or (M, N)"
+        raise ValueError(f"B must have shape {want} with N = {N} matching J; got {B.shape}")
+    if not np.all(np.isfinite(B)):
+        raise ValueError("B must be finite")
+    return np.broadcast_to(B, (M, N)).copy()
+
+
+def _states(s, J: np.ndarray, name: str = "s"):
+    """States as float64 (M, T, N) plus the shape to return them in."""
+    s = validate.binary(name, s, values=(-1, 1))
+    N = J.shape[-1]
+    if s.ndim == 0 or s.shape[-1] != N:
+        raise ValueError(f"{name} must have shape (..., N) with N = {N} matching J; got {s.shape}")
+    if J.ndim == 2:
+        if s.ndim not in (1, 2):
+            raise ValueError(f"{name} must have shape (N,) or (T, N) for one network; "
+                             f"got {s.shape}")
+        return s.reshape(1, -1, N).astype(np.float64), s.shape
+    M = J.shape[0]
+    if s.ndim not in (2, 3) or s.shape[0] != M:
+        raise ValueError(f"{name} must have shape (M, N) or (M, T, N) with M = {M} networks; "
+                         f"got {s.shape}")
+    return s.reshape(M, -1, N).astype(np.float64), s.shape
+
+
+def _temperature(T, allow_zero: bool) -> float:
+    if isinstance(T, bool) or not isinstance(T, numbers.Real):
+        raise TypeError(f"T must be a real number; got {type(T).__name__}")
+    T = float(T)
+    if not np.isfinite(T) or T < 0 or (T == 0 and not allow_zero):
+        raise ValueError(f"T must be finite and {'>= 0' if allow_zero else '> 0'}; got {T}")
+    return T
+
+
+def _local_fields(J3: np.ndarray, s3: np.ndarray, B2: np.ndarray) -> np.ndarray:
+    """h = J s + B for s (M, T, N), J (M, N, N): shape (M, T, N)."""
+    return np.matmul(s3, J3) + B2[:, None, :]  # J symmetric: (s J)_k = (J s)_k
+
+
+def _as3(J: np.ndarray) -> np.ndarray:
+    return J if J.ndim == 3 else J[None]
+
+
+# ----------------------------------------------------------------------------- storage
+
+def random_patterns(P: int, N: int, networks: int | None = None, seed=None) -> np.ndarray:
+    """P unbiased random patterns xi^mu_i = +/-1 (probability 1/2 each), int8.
+
+    Shape (P, N), or (networks, P, N) when ``networks`` is given.
+    """
+    P = validate.positive_int("P", P)
+    N = validate.positive_int("N", N, minimum=2)
+    shape = (P, N) if networks is None else (validate.positive_int("networks", networks), P, N)
+    return np.where(rng(seed).random(shape) < 0.5, 1, -1).astype(np.int8)
+
+
+def hebbian(patterns) -> np.ndarray:
+    """Hebb's rule J_ij = (1/N) sum_mu xi^mu_i xi^mu_j, J_ii = 0 (Hopfield 1982, eq. 2).
+
+    ``patterns`` is (P, N) or (M, P, N) with entries +/-1; returns (N, N) or (M, N, N).
+    """
+    xi = _patterns(patterns)
+    N = xi.shape[-1]
+    J = np.matmul(np.swapaxes(xi, -1, -2), xi) / N
+    idx = np.arange(N)
+    J[..., idx, idx] = 0.0
+    return J
+
+
+def pseudo_inverse(patterns, zero_diagonal: bool = True) -> np.ndarray:
+    """The projection rule J = (1/N) Xi^T C^+ Xi with C_{mu nu} = xi^mu . xi^nu / N.
+
+    J projects onto the span of the patterns, so J xi^mu = xi^mu for every
+    pattern, correlated or not, as long as they are linearly independent
+    (Personnaz, Guyon & Dreyfus 1985). With ``zero_diagonal`` (default, as in
+    Kanter & Sompolinsky 1987) J_ii is set to 0; each pattern stays a fixed
+    point (its field becomes (1 - J_ii) xi_i with 0 <= J_ii < 1), while the
+    basins shrink as alpha = P/N grows towards 1.
+    """
+    xi = _patterns(patterns)
+    N = xi.shape[-1]
+    C = np.matmul(xi, np.swapaxes(xi, -1, -2)) / N
+    J = np.matmul(np.swapaxes(xi, -1, -2), np.matmul(np.linalg.pinv(C, hermitian=True), xi)) / N
+    J = 0.5 * (J + np.swapaxes(J, -1, -2))  # exact symmetry after rounding
+    if zero_diagonal:
+        idx = np.arange(N)
+        J[..., idx, idx] = 0.0
+    return J
+
+
+# ----------------------------------------------------------------------------- observables
+
+def energy(J, s, B=None) -> np.ndarray:
+    """H(s) = -1/2 s.J.s - B.s for states s of shape (..., N) (see module docstring).
+
+    Returns one energy per state: shape s.shape[:-1].
+    """
+    J = _couplings(J)
+    B2 = _fields(B, J)
+    s3, shape = _states(s, J)
+    J3 = _as3(J)
+    e = (-0.5 * np.einsum("mtn,mtn->mt", np.matmul(s3, J3), s3)
+         - np.einsum("mtn,mn->mt", s3, B2))
+    return e.reshape(shape[:-1])
+
+
+def overlaps(patterns, s) -> np.ndarray:
+    """m_mu = xi^mu . s / N (Amit, Gutfreund & Sompolinsky 1985).
+
+    ``patterns`` (P, N) with s (..., N) gives (..., P); patterns (M, P, N) with
+    s (M, ..., N) gives (M, ..., P).
+    """
+    xi = _patterns(patterns)
+    N = xi.shape[-1]
+    s = validate.binary("s", s, values=(-1, 1)).astype(np.float64)
+    if s.ndim == 0 or s.shape[-1] != N:
+        raise ValueError(f"s must have shape (..., N) with N = {N} matching patterns; "
+                         f"got {s.shape}")
+    if xi.ndim == 2:
+        return s @ xi.T / N
+    M = xi.shape[0]
+    if s.ndim < 2 or s.shape[0] != M:
+        raise ValueError(f"s must have shape (M, ..., N) with M = {M} networks; got {s.shape}")
+    flat = s.reshape(M, -1, N)
+    return (np.matmul(flat, np.swapaxes(xi, -1, -2)) / N).reshape(*s.shape[:-1], xi.shape[1])
+
+
+def is_fixed_point(J, s, B=None) -> np.ndarray:
+    """True where every unit agrees with its field: s_i h_i > 0 or h_i = 0 (h = J s + B)."""
+    J = _couplings(J)
+    B2 = _fields(B, J)
+    s3, shape = _states(s, J)
+    h = _local_fields(_as3(J), s3, B2)
+    ok = (s3 * h > 0) | (np.abs(h) <= TIE)
+    return ok.all(axis=-1).reshape(shape[:-1])
+
+
+def flip_fraction(s, fraction: float, seed=None) -> np.ndarray:
+    """Copy of s (..., N) with exactly round(fraction * N) units flipped in each state.
+
+    The flipped units are drawn without replacement, independently per state, so
+    a pattern corrupted this way has overlap m0 = 1 - 2 round(fraction N) / N.
+    """
+    s = validate.binary("s", s, values=(-1, 1))
+    if s.ndim == 0 or s.shape[-1] < 2:
+        raise ValueError(f"s must have shape (..., N) with N >= 2; got {s.shape}")
+    fraction = validate.finite_float("fraction", fraction)
+    if not 0 <= fraction <= 1:
+        raise ValueError(f"fraction must lie in [0, 1]; got {fraction}")
+    N = s.shape[-1]
+    k = int(round(fraction * N))
+    ranks = np.argsort(rng(seed).random(s.shape), axis=-1)
+    flip = ranks < k  # a uniformly random set of k units per state
+    return np.where(flip, -s, s).astype(s.dtype)
+
+
+def mixture_states(patterns, triples) -> np.ndarray:
+    """Symmetric 3-mixtures s = sgn(xi^a + xi^b + xi^c) (Amit et al. 1985).
+
+    ``triples`` is a (K, 3) array of pattern indices; returns (K, N) int8 for
+    patterns (P, N), or (M, K, N) for patterns (M, P, N). Signs may be folded
+    into the indices' patterns beforehand; the sum of three +/-1 is never 0.
+    """
+    xi = _patterns(patterns)
+    t = np.asarray(triples)
+    if t.ndim != 2 or t.shape[1] != 3 or not np.issubdtype(t.dtype, np.integer):
+        raise ValueError(f"triples must be an int array of shape (K, 3); got {t.shape}")
+    P = xi.shape[-2]
+    if t.size and (t.min() < 0 or t.max() >= P):
+        raise ValueError(f"triples must index patterns 0..{P - 1}")
+    return np.sign(xi[..., t, :].sum(axis=-2)).astype(np.int8)
+
+
+def classify(patterns, s, stored: float = 0.8, mix=(0.3, 0.7)) -> np.ndarray:
+    """Label final states: :data:`STORED`, :data:`MIXTURE` or :data:`OTHER`.
+
+    With |m| the absolute overlaps sorted in decreasing order, a state is a
+    stored pattern (or its mirror image -xi) when |m|_1 >= ``stored``, a
+    symmetric 3-mixture when |m|_1..|m|_3 lie in ``mix`` and |m|_4 < mix[0]
+    (the ideal 3-mixture has |m| = 1/2 three times), and otherwise ``OTHER``.
+    """
+    m = np.sort(np.abs(overlaps(patterns, s)), axis=-1)[..., ::-1]
+    lo, hi = mix
+    top3 = m[..., :3] if m.shape[-1] >= 3 else np.zeros(m.shape[:-1] + (3,))
+    fourth = m[..., 3] if m.shape[-1] >= 4 else np.zeros(m.shape[:-1])
+    is_mix = ((top3 >= lo) & (top3 <= hi)).all(axis=-1) & (fourth < lo)
+    if m.shape[-1] < 3:  # fewer than three patterns: no 3-mixtures
+        is_mix[...] = False
+    out = np.full(m.shape[:-1], OTHER, dtype=np.int8)
+    out[is_mix] = MIXTURE
+    out[m[..., 0] >= stored] = STORED
+    return out
+
+
+# ----------------------------------------------------------------------------- dynamics
+
+def async_dynamics(J, s, B=None, *, max_sweeps: int = 100, seed=None,
+                   record_energy: bool = False, progress: bool = False):
+    """Zero-temperature asynchronous dynamics, s_i <- sgn(h_i), h = J s + B (Hopfield 1982).
+
+    Every trial visits the N units in its own random order each sweep; a unit
+    with h_i = 0 keeps its value. Flipping s_i changes the energy by
+    dH = -(s_i' - s_i)(h_i - J_ii s_i) < 0 for J_ii >= 0 (Hebb's rule has J_ii = 0),
+    so H never increases. The local
+    fields are kept up to date (h += 2 s_i' J[i] after a flip), so a step costs
+    O(trials) plus O(N) per flipped unit; the Python loop runs over the
+    sequential unit index only, all trials and networks move together. A trial
+    has converged when a whole sweep flips nothing.
+
+    Returns ``(s, sweeps)``: the final states (shape of ``s``, int8) and the
+    number of sweeps each trial took until its last flip (``max_sweeps`` + 1
+    for trials still moving at the end). With ``record_energy`` a third item,
+    the energy after every single-unit step, shape (steps + 1, *trials), with
+    the initial energy in row 0.
+    """
+    J = _couplings(J)
+    B2 = _fields(B, J)
+    s3, shape = _states(s, J)
+    max_sweeps = validate.positive_int("max_sweeps", max_sweeps)
+    g = rng(seed)
+    J3 = _as3(J)
+    M, T, N = s3.shape
+    s3 = s3.copy()
+    h = _local_fields(J3, s3, B2)
+    last_move = np.zeros((M, T), dtype=np.int64)  # sweep of each trial's last flip (0: none)
+    moved = np.zeros((M, T), bool)
+    mi = np.arange(M)[:, None]
+    ti = np.arange(T)[None, :]
+    order = np.broadcast_to(np.arange(N), (M, T, N))
+    trace = []
+    if record_energy:
+        trace.append(-0.5 * np.einsum("mtn,mtn->mt", s3, h + B2[:, None, :]))
+    bar = tqdm(range(max_sweeps), desc="async sweeps", disable=not progress)
+    for sweep in bar:
+        perm = g.permuted(order, axis=-1)
+        moved = np.zeros((M, T), bool)
+        for k in range(N):
+            i = perm[..., k]
+            hi = h[mi, ti, i]
+            si = s3[mi, ti, i]
+            new = np.where(hi > TIE, 1.0, np.where(hi < -TIE, -1.0, si))
+            flip = new != si
+            if flip.any():
+                fm, ft = np.nonzero(flip)
+                fi = i[fm, ft]
+                s3[fm, ft, fi] = new[fm, ft]
+                h[fm, ft, :] += 2.0 * new[fm, ft, None] * J3[fm, fi, :]
+                moved |= flip
+            if record_energy:
+                trace.append(-0.5 * np.einsum("mtn,mtn->mt", s3, h + B2[:, None, :]))
+        last_move[moved] = sweep + 1
+        if not moved.any():
+            break
+    bar.close()
+    # a trial that still flipped in the last sweep run has not converged
+    sweeps = np.where(moved, max_sweeps + 1, last_move).reshape(shape[:-1])
+    final = s3.astype(np.int8).reshape(shape)
+    if record_energy:
+        return final, sweeps, np.stack(trace).reshape(len(trace), *shape[:-1])
+    return final, sweeps
+
+
+def sync_dynamics(J, s, B=None, *, max_steps: int = 100, return_path: bool = False):
+    """Synchronous zero-temperature dynamics s(t+1) = sgn(J s(t) + B), all units at once.
+
+    A unit with zero field keeps its value. With symmetric J the dynamics ends
+    in a fixed point or a cycle of length 2 (Goles-Chacc et al. 1985), because
+    L(t) = -s(t).J.s(t-1) - B.(s(t) + s(t-1)) never increases.
+
+    Returns ``(s, period, steps)``: the last state, the period (1 = fixed
+    point, 2 = two-cycle, 0 = neither within ``max_steps``) and the step at
+    which it was detected; with ``return_path`` also the whole trajectory,
+    shape (steps + 1, *s.shape).
+    """
+    J = _couplings(J)
+    B2 = _fields(B, J)
+    s3, shape = _states(s, J)
+    max_steps = validate.positive_int("max_steps", max_steps)
+    J3 = _as3(J)
+    prev = None
+    cur = s3.copy()
+    period = np.zeros(cur.shape[:2], dtype=np.int8)
+    steps = np.full(cur.shape[:2], max_steps)
+    path = [cur.astype(np.int8)] if return_path else []
+    for t in range(1, max_steps + 1):
+        h = _local_fields(J3, cur, B2)
+        nxt = np.where(h > TIE, 1.0, np.where(h < -TIE, -1.0, cur))
+        open_ = period == 0
+        fixed = open_ & (nxt == cur).all(axis=-1)
+        cycle = (open_ & ~fixed & (nxt == prev).all(axis=-1) if prev is not None
+                 else np.zeros_like(fixed))
+        period[fixed] = 1
+        period[cycle] = 2
+        steps[fixed | cycle] = t
+        # trials already settled stay put (a 2-cycle keeps cycling)
+        prev, cur = cur, nxt
+        if return_path:
+            path.append(cur.astype(np.int8))
+        if (period > 0).all():
+            break
+    out = (cur.astype(np.int8).reshape(shape), period.reshape(shape[:-1]),
+           steps.reshape(shape[:-1]))
+    if return_path:
+        return out + (np.stack(path).reshape(len(path), *shape),)
+    return out
+
+
+def glauber(J, s, T: float, B=None, *, sweeps: int = 100, burn_in: int = 0, every: int = 1,
+            seed=None, progress: bool = False) -> np.ndarray:
+    """Glauber (heat-bath) dynamics at temperature T on many chains at once (Glauber 1963).
+
+    One step picks a unit i uniformly at random in each chain and sets
+    s_i = +1 with probability 1 / (1 + exp(-2 h_i' / T)), where
+    h_i' = h_i - J_ii s_i is the field from the other units: this is the
+    conditional Boltzmann probability, so P(s) = exp(-H(s)/T) / Z satisfies
+    detailed balance. A sweep is N steps. At T = 0 the unit takes sgn(h_i') and
+    a tie is decided by a fair coin.
+
+    Returns samples of shape (n_samples, *s.shape), int8, taken every ``every``
+    sweeps after ``burn_in`` discarded sweeps; n_samples = sweeps // every.
+    """
+    J = _couplings(J)
+    B2 = _fields(B, J)
+    s3, shape = _states(s, J)
+    T = _temperature(T, allow_zero=True)
+    sweeps = validate.positive_int("sweeps", sweeps)
+    burn_in = validate.positive_int("burn_in", burn_in, minimum=0)
+    every = validate.positive_int("every", every)
+    g = rng(seed)
+    J3 = _as3(J)
+    M, C, N = s3.shape
+    s3 = s3.copy()
+    h = _local_fields(J3, s3, B2)
+    diag = np.diagonal(J3, axis1=-2, axis2=-1)  # (M, N)
+    mi = np.arange(M)[:, None]
+    ci = np.arange(C)[None, :]
+    mm = np.broadcast_to(mi, (M, C))
+    out = []
+    for sweep in tqdm(range(burn_in + sweeps), desc="glauber", disable=not progress):
+        sites = g.integers(0, N, size=(N, M, C))
+        u = g.random((N, M, C))
+        for k in range(N):
+            i = sites[k]
+            si = s3[mi, ci, i]
+            hx = h[mi, ci, i] - diag[mm, i] * si
+            if T > 0:
+                p_up = 0.5 * (1.0 + np.tanh(hx / T))  # = 1 / (1 + exp(-2 hx / T))
+            else:
+                p_up = np.where(hx > 0, 1.0, np.where(hx < 0, 0.0, 0.5))
+            new = np.where(u[k] < p_up, 1.0, -1.0)
+            delta = new - si
+            fm, fc = np.nonzero(delta)
+            if fm.size:
+                fi = i[fm, fc]
+                s3[fm, fc, fi] = new[fm, fc]
+                h[fm, fc, :] += delta[fm, fc, None] * J3[fm, fi, :]
+        done = sweep + 1 - burn_in
+        if done > 0 and done % every == 0:
+            out.append(s3.astype(np.int8).reshape(shape))
+    return np.stack(out)
+
+
+def glauber_transition_matrix(J, T: float, B=None) -> np.ndarray:
+    """The exact one-step transition matrix W[a, b] of random-site Glauber dynamics.
+
+    States are indexed as in :func:`all_states`. W[a, b] = (1/N) P(unit i takes
+    b_i | a) for b differing from a in unit i only, and W[a, a] = 1 - sum of the
+    rest. For N <= 12 (a dense 4**N matrix); one network only.
+    """
+    J = _couplings(J)
+    if J.ndim != 2:
+        raise ValueError("J must be a single (N, N) network here")
+    N = J.shape[0]
+    if N > 12:
+        raise ValueError(f"N must be <= 12 for the dense transition matrix; got {N}")
+    T = _temperature(T, allow_zero=False)
+    B2 = _fields(B, J)[0]
+    S = all_states(N).astype(np.float64)
+    h = S @ J + B2 - S * np.diag(J)  # fields from the other units, (2**N, N)
+    p_flip = 0.5 * (1.0 - np.tanh(S * h / T))  # P(unit i ends opposite to its value)
+    W = np.zeros((2**N, 2**N))
+    a = np.arange(2**N)
+    for i in range(N):  # N sparse scatters, not a loop over states
+        W[a, a ^ (1 << i)] = p_flip[:, i] / N
+    W[a, a] = 1.0 - W.sum(axis=1)
+    return W
+
+
+# ----------------------------------------------------------------------------- enumeration
+
+def all_states(N: int) -> np.ndarray:
+    """All 2**N states, shape (2**N, N), int8: row k has s_i = +1 where bit i of k is 1."""
+    N = validate.positive_int("N", N, minimum=2)
+    if N > MAX_ENUM:
+        raise ValueError(f"N must be <= {MAX_ENUM} for exact enumeration; got {N}")
+    bits = (np.arange(2**N)[:, None] >> np.arange(N)[None, :]) & 1
+    return (2 * bits - 1).astype(np.int8)
+
+
+def state_index(s) -> np.ndarray:
+    """Row of :func:`all_states` for each state s (..., N): sum_i [s_i = +1] 2**i."""
+    s = validate.binary("s", s, values=(-1, 1))
+    if s.ndim == 0 or s.shape[-1] > 62:
+        raise ValueError(f"s must have shape (..., N) with N <= 62; got {s.shape}")
+    return (((s > 0).astype(np.int64)) << np.arange(s.shape[-1])).sum(axis=-1)
+
+
+def energies_enum(J, B=None, chunk: int = 1 << 16) -> np.ndarray:
+    """H(s) for all 2**N states (N <= 20), batched over states in chunks of ``chunk``.
+
+    Returns shape (2**N,) for one network, (M, 2**N) for J of shape (M, N, N).
+    """
+    J = _couplings(J)
+    B2 = _fields(B, J)
+    N = J.shape[-1]
+    if N > MAX_ENUM:
+        raise ValueError(f"N must be <= {MAX_ENUM} for exact enumeration; got {N}")
+    J3 = _as3(J)
+    S = all_states(N)
+    E = np.empty((J3.shape[0], 2**N))
+    for start in range(0, 2**N, chunk):
+        c = S[start:start + chunk].astype(np.float64)
+        E[:, start:start + chunk] = (-0.5 * np.einsum("cn,mnk,ck->mc", c, J3, c, optimize=True)
+                                     - B2 @ c.T)
+    return E if J.ndim == 3 else E[0]
+
+
+def _temps(T) -> np.ndarray:
+    arr = np.atleast_1d(np.asarray(T, dtype=np.float64))
+    if arr.ndim != 1 or not np.all(np.isfinite(arr)) or np.any(arr <= 0):
+        raise ValueError(f"T must be finite and > 0 (a number or a 1-D array); got {T!r}")
+    return arr
+
+
+def log_partition(J, T, B=None) -> np.ndarray | float:
+    """ln Z(T) = ln sum_s exp(-H(s)/T) by enumeration (log-sum-exp; N <= 20).
+
+    ``T`` is a number or a 1-D array of temperatures; the result has J's
+    network axis (if any) first, then T's axis (if T is an array).
+    """
+    scalar = np.ndim(T) == 0
+    if scalar:
+        _temperature(T, allow_zero=False)
+    temps = _temps(T)
+    E = np.atleast_2d(energies_enum(J, B))
+    out = np.stack([logsumexp(-E / t, axis=-1) for t in temps], axis=-1)  # (M, K)
+    J_batched = np.ndim(J) == 3
+    out = out if J_batched else out[0]
+    if scalar:
+        out = out[..., 0]
+    return float(out) if np.ndim(out) == 0 else out
+
+
+def free_energy(J, T, B=None):
+    """F(T) = -T ln Z(T) by enumeration (N <= 20); same shapes as :func:`log_partition`."""
+    temps = np.asarray(T, dtype=np.float64)
+    lnZ = log_partition(J, T, B)
+    F = -temps * lnZ
+    return float(F) if np.ndim(F) == 0 else F
+
+
+def boltzmann(J, T: float, B=None) -> np.ndarray:
+    """P(s) = exp(-H(s)/T) / Z for every state of :func:`all_states` (N <= 20)."""
+    T = _temperature(T, allow_zero=False)
+    E = energies_enum(J, B)
+    logp = -E / T
+    logp = logp - logsumexp(logp, axis=-1, keepdims=True)
+    return np.exp(logp)
+
+
+def thermal_averages(J, T, B=None) -> dict:
+    """Exact F, mean energy U = <H> and entropy S = (U - F)/T at each T (one network).
+
+    Returns arrays keyed ``"T"``, ``"F"``, ``"U"``, ``"S"``.
+    """
+    temps = _temps(T)
+    E = energies_enum(J, B)
+    if E.ndim != 1:
+        raise ValueError("J must be a single (N, N) network here")
+    F, U = [], []
+    for t in temps:
+        lnZ = logsumexp(-E / t)
+        p = np.exp(-E / t - lnZ)
+        F.append(-t * lnZ)
+        U.append(float(p @ E))
+    F, U = np.array(F), np.array(U)
+    return {"T": temps, "F": F, "U": U, "S": (U - F) / temps}
+
+
+def empirical_distribution(samples, N: int | None = None) -> np.ndarray:
+    """Frequencies of the 2**N states among samples (..., N), indexed as :func:`all_states`."""
+    s = validate.binary("samples", samples, values=(-1, 1))
+    n_units = s.shape[-1] if N is None else N
+    if s.shape[-1] != n_units:
+        raise ValueError(f"samples must have N = {n_units} units; got {s.shape[-1]}")
+    if n_units > MAX_ENUM:
+        raise ValueError(f"N must be <= {MAX_ENUM}; got {n_units}")
+    counts = np.bincount(state_index(s).ravel(), minlength=2**n_units)
+    return counts / counts.sum()
+
+
+def total_variation(p, q) -> float:
+    """TVD(p, q) = 1/2 sum_k |p_k - q_k|."""
+    p = np.asarray(p, dtype=np.float64)
+    q = np.asarray(q, dtype=np.float64)
+    if p.shape != q.shape:
+        raise ValueError(f"p and q must have the same shape; got {p.shape} and {q.shape}")
+    return float(0.5 * np.abs(p - q).sum())
+
+
+def sampling_tvd(p, n: int, replicas: int = 200, seed=None) -> np.ndarray:
+    """TVD between p and the empirical distribution of n i.i.d. draws from p, ``replicas`` times.
+
+    The reference for a sampler: with n independent samples even a perfect
+    sampler shows TVD ~ 1/2 sum_k sqrt(2 p_k (1 - p_k) / (pi n)) (for n p_k >> 1).
+    """
+    p = np.asarray(p, dtype=np.float64)
+    n = validate.positive_int("n", n)
+    replicas = validate.positive_int("replicas", replicas)
+    counts = rng(seed).multinomial(n, p / p.sum(), size=replicas)
+    return 0.5 * np.abs(counts / n - p).sum(axis=-1)
+
+
+# ----------------------------------------------------------------------------- experiments
+
+def retrieval_overlaps(patterns, J=None, *, start=None, max_sweeps: int = 100, seed=None,
+                       progress: bool = False) -> np.ndarray:
+    """Final overlap m_mu(s_final) after async dynamics started from each pattern's ``start``.
+
+    ``start`` (same shape as ``patterns``, default the patterns themselves) is
+    the initial state for pattern mu; returns the overlap of each final state
+    with its own pattern, shape patterns.shape[:-1]. ``J`` defaults to Hebb's rule.
+    """
+    xi = _patterns(patterns)
+    J = hebbian(xi) if J is None else J
+    s0 = xi if start is None else start
+    if np.shape(s0) != xi.shape:
+        raise ValueError(f"start must have the shape of patterns {xi.shape}; got {np.shape(s0)}")
+    final, _ = async_dynamics(J, s0, max_sweeps=max_sweeps, seed=seed, progress=progress)
+    return np.einsum("...n,...n->...", final.astype(np.float64), xi) / xi.shape[-1]
+
+
+def basin_curve(patterns, fractions, J=None, *, max_sweeps: int = 100, seed=None,
+                progress: bool = False) -> np.ndarray:
+    """Mean final overlap with the pattern after starting from a corrupted copy of it.
+
+    For each f in ``fractions`` every pattern has round(f N) units flipped
+    (initial overlap m0 = 1 - 2 round(f N)/N); all starts of all fractions run
+    as trials of one batched :func:`async_dynamics` call. Patterns (P, N), one
+    network (``J`` defaults to Hebb's rule). Returns shape (len(fractions), P).
+    """
+    xi = _patterns(patterns)
+    if xi.ndim != 2:
+        raise ValueError(f"patterns must have shape (P, N) here; got {xi.shape}")
+    fractions = np.asarray(fractions, dtype=np.float64)
+    if fractions.ndim != 1 or np.any((fractions < 0) | (fractions > 1)):
+        raise ValueError("fractions must be a 1-D array of values in [0, 1]")
+    J = hebbian(xi) if J is None else J
+    g = rng(seed)
+    starts = np.stack([flip_fraction(xi.astype(np.int8), f, seed=g) for f in fractions])
+    F, P, N = starts.shape
+    final, _ = async_dynamics(J, starts.reshape(F * P, N), max_sweeps=max_sweeps, seed=g,
+                              progress=progress)
+    return np.einsum("fpn,pn->fp", final.reshape(F, P, N).astype(np.float64), xi) / N
+
+
+def capacity_curve(N: int, alphas, *, networks: int = 1, max_sweeps: int = 50, seed=None,
+                   progress: bool = False) -> np.ndarray:
+    """Mean final overlap with the starting pattern vs load alpha = P/N (Hebb's rule).
+
+    For each alpha, ``networks`` networks store P = round(alpha N) random
+    patterns; async dynamics starts from every stored pattern. Returns the
+    mean overlap for each alpha (Amit, Gutfreund & Sompolinsky 1987 predict a
+    jump from m ~ 0.97 to small m at alpha_c ~ 0.138 for N -> infinity).
+    """
+    N = validate.positive_int("N", N, minimum=2)
+    networks = validate.positive_int("networks", networks)
+    alphas = np.asarray(alphas, dtype=np.float64)
+    if alphas.ndim != 1 or np.any(alphas <= 0):
+        raise ValueError("alphas must be a 1-D array of positive loads")
+    g = rng(seed)
+    means = []
+    for a in tqdm(alphas, desc=f"capacity N={N}", disable=not progress):
+        P = max(1, int(round(a * N)))
+        xi = random_patterns(P, N, networks=networks, seed=g)
+        means.append(float(retrieval_overlaps(xi, max_sweeps=max_sweeps, seed=g).mean()))
+    return np.array(means)
+
+
+def crossing(x, y, level: float = 0.9) -> float:
+    """First x at which y falls below ``level``, by linear interpolation (nan if never)."""
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    if x.shape != y.shape or x.ndim != 1:
+        raise ValueError("x and y must be 1-D arrays of the same length")
+    below = np.nonzero(y < level)[0]
+    if below.size == 0:
+        return float("nan")
+    k = int(below[0])
+    if k == 0:
+        return float(x[0])
+    x0, x1, y0, y1 = x[k - 1], x[k], y[k - 1], y[k]
+    return float(x0 + (y0 - level) * (x1 - x0) / (y0 - y1))
