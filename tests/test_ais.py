@@ -1,0 +1,54 @@
+"""AIS against the exact partition function (rgdl.ais)."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from rgdl.ais import base_rate_biases, beta_schedule
+from rgdl.datasets import bars_and_stripes
+from rgdl.rbm import RBM, ais_log_partition, fit, log_partition
+
+
+def test_beta_schedule():
+    betas = beta_schedule(1500)
+    assert betas[0] == 0 and betas[-1] == 1 and len(betas) == 1501
+    assert bool((betas[1:] > betas[:-1]).all())
+    assert abs(float((betas <= 0.5).sum()) - 101) <= 1  # 1/15 of the steps below 0.5
+
+
+@pytest.mark.parametrize("spins", [False, True])
+def test_ais_of_an_rbm_without_weights_is_exact(spins):
+    rbm = RBM(6, 3, spins=spins, dtype=torch.float64, seed=0)
+    rbm.W.zero_()
+    rbm.b = torch.linspace(-1, 1, 6, dtype=torch.float64)
+    log_z, err = ais_log_partition(rbm, n_runs=10, n_betas=30, seed=0, base=rbm.b)
+    assert log_z == pytest.approx(log_partition(rbm), abs=1e-9)
+    assert err < 1e-9
+
+
+@pytest.mark.parametrize("spins", [False, True])
+def test_ais_matches_exact_on_a_trained_rbm(spins):
+    data = torch.as_tensor(np.tile(bars_and_stripes(4, spins=spins), (10, 1)))
+    rbm = RBM(16, 16, spins=spins, seed=0)
+    fit(rbm, data, epochs=20, batch_size=30, lr=0.05, seed=0, progress=False, monitors=())
+    exact = log_partition(rbm)
+    log_z, err = ais_log_partition(rbm, n_runs=200, n_betas=3000, seed=1, base=data)
+    # 3 standard errors (plus a floor for the delta-method estimate of err itself)
+    assert abs(log_z - exact) <= 3 * err + 0.02, (log_z, exact, err)
+    assert 0 < err < 0.2
+
+
+def test_ais_is_reproducible_and_validates():
+    rbm = RBM(8, 5, seed=0)
+    a = ais_log_partition(rbm, n_runs=20, n_betas=100, seed=3)
+    assert a == ais_log_partition(rbm, n_runs=20, n_betas=100, seed=3)
+    with pytest.raises(ValueError, match="base"):
+        ais_log_partition(rbm, base=torch.zeros(3))
+    with pytest.raises(ValueError, match="betas"):
+        ais_log_partition(rbm, betas=[0.0, 0.7, 0.5, 1.0])
+    with pytest.raises(ValueError, match="n_runs"):
+        ais_log_partition(rbm, n_runs=1)
+    b = base_rate_biases(np.array([[0, 1], [0, 1], [1, 1], [0, 0]]))
+    assert float(b[0]) == pytest.approx(math.log(0.25 / 0.75))
