@@ -1,0 +1,538 @@
+"""Deep belief networks: greedy stacks of RBMs, up and down passes, effective receptive fields.
+
+Mehta & Schwab (arXiv:1410.3831, sec. V and Fig. 3) trained a stack of RBMs
+1600 -> 400 -> 100 -> 25 on 40 x 40 Ising configurations with the deep belief
+network code of Hinton & Salakhutdinov (Science 313, 504 (2006)): each RBM is
+trained by CD-1 on the previous layer's hidden activity, then frozen (greedy
+layer-wise training, Hinton, Osindero & Teh 2006). This module holds that stack.
+
+Training (:func:`train`)
+    Layer ``l`` is an :class:`rgdl.rbm.RBM` with ``n_{l-1}`` visible and
+    ``n_l`` hidden 0/1 units, trained by :func:`rgdl.rbm.fit`. Its data are the
+    previous layer's hidden units given the data below:
+
+    - ``propagate="samples"`` (default): one draw ``h ~ P(h | v)`` per data row,
+      made once, so every layer is trained on binary data, as an RBM with
+      Bernoulli visible units assumes;
+    - ``propagate="probs"``: the probabilities ``P(h = 1 | v)`` themselves, as
+      Hinton & Salakhutdinov's ``rbm.m`` did (``batchposhidprobs``). This needs
+      a :func:`~rgdl.rbm.fit` that accepts data in [0, 1]; the present one
+      accepts only 0/1, so this option raises a ``ValueError`` from ``fit``.
+
+    Every hyperparameter may be one value or one per layer. The negative phase
+    uses visible probabilities, not samples (``sample_visible=False``), as
+    ``rbm.m`` did. Each layer is monitored by the mean free energy of training
+    vs held-out data per epoch (Hinton 2010, sec. 6), the held-out data being
+    propagated up the same way.
+
+Checkpoints
+    With ``checkpoint_dir``, each finished layer is saved there
+    (``layer1.pt``...) with a fingerprint of everything that determines it
+    (data, sizes, hyperparameters, seed, the source of this module and of the
+    trainer); a layer in training is checkpointed every epoch by ``fit``. A
+    rerun with the same arguments loads finished layers and resumes the
+    unfinished one; a directory made by a different run raises ``ValueError``.
+
+Passes (methods of :class:`DBN`)
+    ``up``: ``h^(l) = P(h^(l) = 1 | h^(l-1))``, ``h^(0) = v`` (mean field, or
+    sampled). ``down``: ``P(h^(l-1) = 1 | h^(l))`` applied from layer ``l``
+    to the visible layer. ``reconstruct(v, l)``: up to layer ``l`` then down,
+    the top-down reconstructions of the paper's Fig. 3. ``generate``: a Gibbs
+    chain of the top RBM (the only undirected layer of a DBN) propagated down.
+
+Effective receptive fields (:func:`receptive_fields`)
+    Mehta & Schwab's Appendix B: the receptive field of hidden unit ``j`` of
+    layer ``l`` on the visible lattice is column ``j`` of
+
+    .. math::  r^{(1)} = W^{(1)}, \\qquad r^{(l)} = r^{(l-1)} W^{(l)},
+
+    a product of the weight matrices (a linear summary that ignores the
+    sigmoids). :func:`layer_localization` measures how local these fields are
+    with :mod:`rgdl.locality`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import numbers
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from . import locality, runtime
+from .io import atomic_path
+from .rbm import RBM, fit
+from .validate import one_of, positive_int
+
+__all__ = ["DBN", "train", "receptive_fields", "spins_to_units", "units_to_spins",
+           "layer_localization", "PAPER_SIZES", "PAPER_SETTINGS"]
+
+#: Mehta & Schwab's hidden layers above the 1600 visible spins.
+PAPER_SIZES = (400, 100, 25)
+
+#: Hinton & Salakhutdinov's DBN defaults with Mehta & Schwab's L1 penalty and epochs.
+PAPER_SETTINGS = {"epochs": 200, "batch_size": 100, "lr": 0.1, "k": 1, "momentum": 0.5,
+                  "final_momentum": 0.9, "momentum_switch": 5, "l1": 2e-4,
+                  "weight_decay": 0.0}
+
+_PER_LAYER = ("epochs", "batch_size", "lr", "k", "momentum", "final_momentum",
+              "momentum_switch", "l1", "weight_decay")
+_FORMAT = 1
+
+
+def spins_to_units(configs) -> torch.Tensor:
+    """Ising configurations (n, L, L) or (n, N) of +/-1 as 0/1 float rows (n, N): ``v = (s + 1)/2``.
+
+    The encoding of Hinton & Salakhutdinov's 0/1 RBMs that Mehta & Schwab fed spins to.
+    """
+    if hasattr(configs, "detach"):
+        configs = configs.detach().cpu().numpy()
+    s = np.asarray(configs)
+    if s.ndim < 2:
+        raise ValueError(f"configs must have shape (n, L, L) or (n, N); got {s.shape}")
+    if s.size and not np.isin(s, (-1, 1)).all():
+        raise ValueError("configs must contain only -1 and +1")
+    flat = s.reshape(s.shape[0], -1)
+    return torch.as_tensor((flat > 0).astype(np.float32))
+
+
+def units_to_spins(v, L: int | None = None, seed=None, sample: bool = True) -> np.ndarray:
+    """Visible probabilities or 0/1 units (n, N) back to +/-1 spins (n, L, L), int8.
+
+    With ``sample`` each spin is drawn, ``P(s = +1) = p``; otherwise it is the
+    sign of ``p - 1/2`` (ties to +1).
+    """
+    if hasattr(v, "detach"):
+        v = v.detach().cpu().numpy()
+    p = np.asarray(v, dtype=np.float64)
+    if p.ndim != 2:
+        raise ValueError(f"v must have shape (n, N); got {p.shape}")
+    if L is None:
+        L = int(round(np.sqrt(p.shape[1])))
+    if L * L != p.shape[1]:
+        raise ValueError(f"v has {p.shape[1]} columns, not L*L for L={L}")
+    up = runtime.rng(seed).random(p.shape) < p if sample else p >= 0.5
+    return np.where(up, 1, -1).astype(np.int8).reshape(-1, L, L)
+
+
+def receptive_fields(weights) -> list[torch.Tensor]:
+    """Effective receptive fields ``r^(l) = W^(1) W^(2) ... W^(l)`` (Mehta & Schwab, App. B).
+
+    Parameters
+    ----------
+    weights : sequence of tensors/arrays, ``W^(l)`` of shape (n_{l-1}, n_l)
+
+    Returns
+    -------
+    list of tensors, ``r^(l)`` of shape (n_0, n_l): column ``j`` is the field of
+    hidden unit ``j`` of layer ``l`` on the visible units.
+    """
+    out = []
+    r = None
+    for i, w in enumerate(weights):
+        w = torch.as_tensor(w.detach() if hasattr(w, "detach") else w)
+        if w.dim() != 2:
+            raise ValueError(f"weights[{i}] must be a matrix; got shape {tuple(w.shape)}")
+        if r is not None and r.shape[1] != w.shape[0]:
+            raise ValueError(f"weights[{i}] has {w.shape[0]} rows; "
+                             f"layer {i} has {r.shape[1]} units")
+        r = w.clone() if r is None else r @ w.to(r.dtype)
+        out.append(r)
+    if not out:
+        raise ValueError("weights is empty")
+    return out
+
+
+def _per_layer(name: str, value, n_layers: int) -> list:
+    if isinstance(value, (list, tuple)):
+        if len(value) != n_layers:
+            raise ValueError(f"{name} has {len(value)} entries; there are {n_layers} layers")
+        return list(value)
+    return [value] * n_layers
+
+
+def _as_units(name: str, data) -> torch.Tensor:
+    x = data if isinstance(data, torch.Tensor) else torch.as_tensor(np.asarray(data, np.float32))
+    if x.dim() != 2:
+        raise ValueError(f"{name} must have shape (n_samples, n_visible); got {tuple(x.shape)}")
+    if x.shape[0] == 0:
+        raise ValueError(f"{name} is empty")
+    return x
+
+
+def _source_hash() -> str:
+    h = hashlib.sha256()
+    for mod in ("dbn.py", "training.py", "rbm.py"):
+        path = Path(__file__).with_name(mod)
+        if path.is_file():
+            h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _tensor_hash(x: torch.Tensor) -> str:
+    return hashlib.sha256(x.detach().cpu().contiguous().numpy().tobytes()).hexdigest()[:16]
+
+
+class DBN:
+    """A trained stack of RBMs: ``rbms[l]`` maps layer ``l`` (0 = visible) to layer ``l + 1``.
+
+    Build one with :func:`train` or :meth:`load`. ``history[l]`` is the dict
+    returned by :func:`rgdl.rbm.fit` for layer ``l + 1``; ``config`` the
+    settings it was trained with.
+    """
+
+    def __init__(self, rbms, history=None, config=None):
+        rbms = list(rbms)
+        if not rbms or not all(isinstance(r, RBM) for r in rbms):
+            raise TypeError("rbms must be a non-empty sequence of RBM")
+        for i in range(1, len(rbms)):
+            if rbms[i].n_visible != rbms[i - 1].n_hidden:
+                raise ValueError(f"layer {i + 1} has {rbms[i].n_visible} visible units; "
+                                 f"layer {i} has {rbms[i - 1].n_hidden} hidden units")
+        self.rbms = rbms
+        self.history = list(history) if history is not None else [{} for _ in rbms]
+        self.config = dict(config or {})
+
+    @property
+    def sizes(self) -> tuple[int, ...]:
+        """Units per layer, visible first: (1600, 400, 100, 25) for the paper."""
+        return (self.rbms[0].n_visible, *(r.n_hidden for r in self.rbms))
+
+    @property
+    def n_layers(self) -> int:
+        return len(self.rbms)
+
+    def __repr__(self) -> str:
+        return f"DBN({' -> '.join(map(str, self.sizes))})"
+
+    def _layer(self, layer, allow_zero=False) -> int:
+        if layer is None:
+            return self.n_layers
+        layer = positive_int("layer", layer, minimum=0 if allow_zero else 1)
+        if layer > self.n_layers:
+            raise ValueError(f"layer must be <= {self.n_layers}; got {layer}")
+        return layer
+
+    def _input(self, name, x, layer) -> torch.Tensor:
+        rbm = self.rbms[layer] if layer < self.n_layers else self.rbms[-1]
+        x = _as_units(name, x).to(dtype=rbm.dtype, device=rbm.device)
+        n = self.sizes[layer]
+        if x.shape[1] != n:
+            raise ValueError(f"{name} must have {n} columns (layer {layer}); got {x.shape[1]}")
+        return x
+
+    # ------------------------------------------------------------------ passes
+    @torch.no_grad()
+    def up(self, v, layer=None, *, sample=False, seed=None) -> list[torch.Tensor]:
+        """Hidden activity of layers 1..``layer`` given visible rows ``v``.
+
+        ``h^(l) = P(h^(l) = 1 | h^(l-1))`` (probabilities, fed upward as they are)
+        or, with ``sample``, a draw at each layer fed upward.
+        Returns a list of ``layer`` tensors, shapes (n, n_l).
+        """
+        layer = self._layer(layer)
+        gen = runtime.torch_generator(seed, self.rbms[0].device) if sample else None
+        h = self._input("v", v, 0)
+        out = []
+        for rbm in self.rbms[:layer]:
+            h = rbm.sample_h(h, gen) if sample else rbm.p_h_given_v(h)
+            out.append(h)
+        return out
+
+    @torch.no_grad()
+    def down(self, h, layer, *, sample=False, seed=None) -> torch.Tensor:
+        """Top-down pass from layer ``layer`` to the visible units.
+
+        Applies ``P(h^(l-1) = 1 | h^(l))`` for l = ``layer``..1; with ``sample``
+        every intermediate layer is drawn (the visible layer is always returned
+        as probabilities). Returns (n, n_visible).
+        """
+        layer = self._layer(layer)
+        gen = runtime.torch_generator(seed, self.rbms[0].device) if sample else None
+        x = self._input("h", h, layer)
+        for i in range(layer - 1, -1, -1):
+            p = self.rbms[i].p_v_given_h(x)
+            x = self.rbms[i]._draw(p, gen) if (sample and i > 0) else p
+        return x
+
+    @torch.no_grad()
+    def reconstruct(self, v, layer, *, sample=False, seed=None) -> torch.Tensor:
+        """``down(up(v)[layer - 1], layer)``: visible probabilities after a trip to ``layer``."""
+        layer = self._layer(layer)
+        gen_seed = runtime.rng(seed)
+        h = self.up(v, layer, sample=sample, seed=gen_seed)[-1]
+        return self.down(h, layer, sample=sample, seed=gen_seed)
+
+    @torch.no_grad()
+    def generate(self, n_samples, n_steps=1000, *, seed=None, start=None) -> torch.Tensor:
+        """Samples of the DBN: a Gibbs chain of the top RBM, then a top-down pass.
+
+        The top RBM's chains (``n_samples`` in parallel, ``n_steps`` steps)
+        start at random units or at ``start``, visible rows whose (sampled) up
+        pass seeds the chains. Returns visible probabilities (n_samples, n_visible)
+        (for a one-layer DBN, the chain's visible samples).
+        """
+        gen_seed = runtime.rng(seed)
+        top = self.rbms[-1]
+        v0 = None
+        if start is not None:
+            if self.n_layers == 1:
+                v0 = self._input("start", start, 0)
+            else:
+                v0 = self.up(start, self.n_layers - 1, sample=True, seed=gen_seed)[-1]
+            n_samples = v0.shape[0]
+        x = top.sample(n_samples, n_steps, seed=gen_seed, v0=v0)
+        if self.n_layers == 1:
+            return x  # the chain's own visible units
+        return self.down(x, self.n_layers - 1, seed=gen_seed)
+
+    def receptive_fields(self) -> list[torch.Tensor]:
+        """``r^(l)`` for every layer (:func:`receptive_fields` of the weights)."""
+        return receptive_fields([r.W.detach().to(torch.float64).cpu() for r in self.rbms])
+
+    def free_energy_curves(self) -> list[dict]:
+        """Per layer: ``{"epoch", "train", "heldout"}`` lists of the mean free energy."""
+        out = []
+        for h in self.history:
+            out.append({"epoch": list(h.get("epoch", [])),
+                        "train": list(h.get("free_energy_train", [])),
+                        "heldout": list(h.get("free_energy_heldout", []))})
+        return out
+
+    # ------------------------------------------------------------- persistence
+    def save(self, folder) -> Path:
+        """Write every layer to ``folder/layer<l>.pt`` (atomic; tensors and plain values only)."""
+        folder = Path(folder)
+        for i, rbm in enumerate(self.rbms):
+            _save_layer(folder / f"layer{i + 1}.pt", rbm, self.history[i],
+                        self.config.get("fingerprints", [""] * self.n_layers)[i])
+        return folder
+
+    @classmethod
+    def load(cls, folder, n_layers=None, device="cpu") -> "DBN":
+        """Read the layers written by :meth:`save` (or :func:`train`'s checkpoints)."""
+        folder = Path(folder)
+        rbms, history = [], []
+        i = 1
+        while (folder / f"layer{i}.pt").is_file() and (n_layers is None or i <= n_layers):
+            state = torch.load(folder / f"layer{i}.pt", map_location=device, weights_only=True)
+            rbm = RBM(state["rbm"]["n_visible"], state["rbm"]["n_hidden"],
+                      dtype=state["rbm"]["W"].dtype, device=device, seed=0)
+            rbms.append(rbm.load_state_dict(state["rbm"]))
+            history.append(state["history"])
+            i += 1
+        if not rbms:
+            raise FileNotFoundError(f"no layer1.pt in {folder}")
+        return cls(rbms, history)
+
+
+def _save_layer(path, rbm, history, fingerprint) -> None:
+    with atomic_path(path) as tmp:
+        torch.save({"format": _FORMAT, "fingerprint": fingerprint, "rbm": rbm.state_dict(),
+                    "history": {k: list(v) for k, v in history.items()}}, tmp)
+
+
+def train(data, sizes=PAPER_SIZES, *, epochs=200, batch_size=100, lr=0.1, k=1,
+          momentum=0.5, final_momentum=0.9, momentum_switch=5, l1=2e-4, weight_decay=0.0,
+          propagate="samples", heldout=None, monitors=("free_energy",),
+          checkpoint_dir=None, seed=0, device=None, dtype=torch.float32,
+          progress=True) -> DBN:
+    """Greedy layer-wise training of a DBN (Hinton, Osindero & Teh 2006; Mehta & Schwab 2014).
+
+    Layer ``l`` (an RBM ``n_{l-1} -> n_l``, weights ``N(0, 0.01^2)``) is trained
+    by :func:`rgdl.rbm.fit` with CD-``k`` on the layer below's hidden activity
+    (see ``propagate`` in the module docstring), then frozen.
+
+    Parameters
+    ----------
+    data : tensor or array (n, n_visible) of 0/1 (see :func:`spins_to_units`)
+    sizes : sequence of int
+        Hidden units per layer; the paper's ``(400, 100, 25)`` by default.
+    epochs, batch_size, lr, k, momentum, final_momentum, momentum_switch, l1, weight_decay :
+        Passed to :func:`rgdl.rbm.fit`; each one value or one per layer. The
+        defaults are the paper's (:data:`PAPER_SETTINGS`).
+    propagate : "samples" or "probs"
+    heldout : held-out rows (n', n_visible), monitored at every layer.
+    monitors : passed to ``fit`` (``"free_energy"`` gives the train/held-out curves).
+    checkpoint_dir : folder for per-layer checkpoints with resume, optional.
+    seed : int or numpy Generator; the same seed gives the same network.
+    device : torch device; default the GPU when present (``runtime.device(True)``).
+    dtype : parameter dtype (float32).
+    progress : tqdm bars per layer.
+
+    Returns
+    -------
+    DBN
+    """
+    sizes = [positive_int(f"sizes[{i}]", s) for i, s in enumerate(sizes)]
+    if not sizes:
+        raise ValueError("sizes must name at least one hidden layer")
+    n_layers = len(sizes)
+    propagate = one_of("propagate", propagate, ("samples", "probs"))
+    device = runtime.device(prefer_cuda=True) if device is None else torch.device(device)
+    x = _as_units("data", data).to(dtype=dtype, device=device)
+    held = None if heldout is None else _as_units("heldout", heldout).to(dtype=dtype, device=device)
+    if held is not None and held.shape[1] != x.shape[1]:
+        raise ValueError(f"heldout must have {x.shape[1]} columns; got {held.shape[1]}")
+    settings = dict(epochs=epochs, batch_size=batch_size, lr=lr, k=k, momentum=momentum,
+                    final_momentum=final_momentum, momentum_switch=momentum_switch, l1=l1,
+                    weight_decay=weight_decay)
+    per_layer = [{} for _ in range(n_layers)]
+    for name in _PER_LAYER:
+        for i, value in enumerate(_per_layer(name, settings[name], n_layers)):
+            if isinstance(value, bool) or not isinstance(value, numbers.Real):
+                raise TypeError(f"{name} must be a number or a sequence of numbers; got {value!r}")
+            per_layer[i][name] = value
+    gen = runtime.rng(seed)
+    layer_seeds = [[int(s) for s in gen.integers(0, 2**62, size=3)] for _ in range(n_layers)]
+    folder = Path(checkpoint_dir) if checkpoint_dir is not None else None
+
+    base = {"format": _FORMAT, "code": _source_hash(), "data": _tensor_hash(x),
+            "heldout": None if held is None else _tensor_hash(held), "n_visible": x.shape[1],
+            "propagate": propagate, "dtype": str(dtype), "monitors": [str(m) for m in monitors]}
+    fingerprints = []
+    rbms, history = [], []
+    below, below_held = x, held
+    for i in range(n_layers):
+        spec = {**base, "layers": [dict(per_layer[j], n_hidden=sizes[j], seeds=layer_seeds[j])
+                                   for j in range(i + 1)]}
+        fp = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:24]
+        fingerprints.append(fp)
+        init_seed, fit_seed, prop_seed = layer_seeds[i]
+        rbm = RBM(below.shape[1], sizes[i], dtype=dtype, device=device, seed=init_seed)
+        final = folder / f"layer{i + 1}.pt" if folder else None
+        if final is not None and final.is_file():
+            state = torch.load(final, map_location=device, weights_only=True)
+            if state.get("fingerprint") != fp:
+                raise ValueError(f"{final} holds a layer trained with other data or settings; "
+                                 "use another checkpoint_dir or delete it")
+            rbm.load_state_dict(state["rbm"])
+            hist = state["history"]
+        else:
+            ckpt = folder / f"layer{i + 1}.training.pt" if folder else None
+            hp = per_layer[i]
+            hist = fit(rbm, below, epochs=int(hp["epochs"]), batch_size=int(hp["batch_size"]),
+                       lr=float(hp["lr"]), k=int(hp["k"]), momentum=float(hp["momentum"]),
+                       final_momentum=float(hp["final_momentum"]),
+                       momentum_switch=int(hp["momentum_switch"]), l1=float(hp["l1"]),
+                       weight_decay=float(hp["weight_decay"]), heldout=below_held,
+                       monitors=tuple(monitors), checkpoint=ckpt, seed=fit_seed,
+                       progress=progress, sample_visible=False)
+            if final is not None:
+                _save_layer(final, rbm, hist, fp)
+                ckpt.unlink(missing_ok=True)
+        rbms.append(rbm)
+        history.append(hist)
+        if i + 1 < n_layers:
+            below = _propagate(rbm, below, propagate, prop_seed)
+            if below_held is not None:
+                below_held = _propagate(rbm, below_held, propagate, prop_seed + 1)
+    config = {"sizes": [x.shape[1], *sizes], "layers": per_layer, "propagate": propagate,
+              "seed": seed if isinstance(seed, int) else None, "fingerprints": fingerprints}
+    return DBN(rbms, history, config)
+
+
+@torch.no_grad()
+def _propagate(rbm: RBM, x: torch.Tensor, how: str, seed: int) -> torch.Tensor:
+    """The next layer's training data: hidden probabilities or one draw from them."""
+    p = rbm.p_h_given_v(x)
+    if how == "probs":
+        return p
+    return rbm._draw(p, runtime.torch_generator(seed, rbm.device))
+
+
+def layer_localization(dbn: DBN, *, power=1.0, window=None, permutation=None,
+                       baseline_seed=0, L=None) -> list[dict]:
+    """How local the effective receptive fields of each layer are, against shuffled baselines.
+
+    For layer ``l`` the fields ``r^(l)`` (columns, optionally moved back to the
+    true lattice by ``permutation``, see :func:`rgdl.locality.unpermute`) are
+    measured with :func:`rgdl.locality.localization`, and so are the same fields
+    with their values placed at random sites (:func:`rgdl.locality.shuffled_fields`,
+    equal sparsity).
+
+    Returns one dict per layer: ``radius`` and ``baseline_radius`` (arrays,
+    one entry per unit), their medians and quartiles (``median``, ``q25``,
+    ``q75``, ``baseline_median``...), and the window fractions when ``window``
+    (an int, or one int per layer) is given.
+    """
+    out = []
+    windows = _per_layer("window", window, dbn.n_layers)
+    for i, r in enumerate(dbn.receptive_fields()):
+        cols = r.numpy()
+        if permutation is not None:
+            cols = locality.unpermute(cols, permutation)
+        images = locality.as_images(cols, L)
+        loc = locality.localization(images, power=power, window=windows[i])
+        base = locality.localization(locality.shuffled_fields(images, seed=baseline_seed + i),
+                                     power=power, window=windows[i])
+        entry = {"layer": i + 1, "images": images, "radius": loc["radius"],
+                 "center": loc["center"], "baseline_radius": base["radius"]}
+        for key, values in (("", loc["radius"]), ("baseline_", base["radius"])):
+            entry[key + "median"] = float(np.median(values))
+            q25, q75 = np.quantile(values, [0.25, 0.75])
+            entry[key + "q25"], entry[key + "q75"] = float(q25), float(q75)
+        if windows[i] is not None:
+            entry["window"] = windows[i]
+            entry["window_fraction"] = loc["window_fraction"]
+            entry["baseline_window_fraction"] = base["window_fraction"]
+            entry["window_median"] = float(np.median(loc["window_fraction"]))
+            entry["baseline_window_median"] = float(np.median(base["window_fraction"]))
+        out.append(entry)
+    return out
+
+
+def experiment(L, K, n_train, n_heldout=500, *, sizes=PAPER_SIZES, shuffle_sites=False,
+               data_seed=0, seed=0, power=2.0, windows=None, cache=True, progress=True,
+               device=None, **settings) -> dict:
+    """One run of the block-spin experiment: Ising data -> DBN -> localization per layer.
+
+    Draws ``n_train + n_heldout`` configurations from :func:`rgdl.ising.dataset`
+    (L x L, coupling K; the last ``n_heldout`` are held out), optionally moves
+    the sites by a fixed random permutation (``shuffle_sites``: a control in
+    which the lattice geometry is hidden from the network), trains a DBN with
+    :func:`train` (``settings``: its hyperparameters, the paper's by default),
+    and measures its effective receptive fields with :func:`layer_localization`
+    on the true lattice (fields un-permuted), weights ``|r|^power``.
+
+    With ``cache`` the layers are checkpointed under
+    ``rgdl.io.cache_dir()/dbn/<key>``, the key a hash of every argument and of
+    the training code, so a rerun loads them and an interrupted run resumes.
+
+    Returns a dict: ``dbn``, ``configs`` (the +/-1 data, true lattice, train
+    rows first), ``train``/``heldout`` (0/1 rows as the network saw them),
+    ``permutation`` (or None), ``info`` (sampler), ``localization`` (list per
+    layer), ``seconds`` (wall time of data and training).
+    """
+    import time
+
+    from . import ising
+    from .io import cache_dir
+
+    n_train = positive_int("n_train", n_train)
+    n_heldout = positive_int("n_heldout", n_heldout)
+    t0 = time.perf_counter()
+    configs, info = ising.dataset(L, K, n_train + n_heldout, seed=data_seed, progress=progress,
+                                  return_info=True)
+    x = spins_to_units(configs)
+    permutation = None
+    if shuffle_sites:
+        permutation = runtime.rng(seed + 1_000_003).permutation(L * L)
+        x = x[:, torch.as_tensor(permutation)]
+    folder = None
+    if cache:
+        spec = {"L": L, "K": repr(float(K)), "n": [n_train, n_heldout], "sizes": list(sizes),
+                "shuffle": bool(shuffle_sites), "data_seed": data_seed, "seed": seed,
+                "settings": {k: settings[k] for k in sorted(settings)}, "code": _source_hash()}
+        text = json.dumps(spec, sort_keys=True, default=str)
+        key = hashlib.sha256(text.encode()).hexdigest()[:20]
+        folder = cache_dir() / "dbn" / key
+    net = train(x[:n_train], sizes, heldout=x[n_train:], seed=seed, checkpoint_dir=folder,
+                progress=progress, device=device, **settings)
+    seconds = time.perf_counter() - t0
+    loc = layer_localization(net, power=power, window=windows, permutation=permutation,
+                             baseline_seed=seed, L=L)
+    return {"dbn": net, "configs": configs, "train": x[:n_train], "heldout": x[n_train:],
+            "permutation": permutation, "info": info, "localization": loc, "seconds": seconds}
