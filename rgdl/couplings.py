@@ -37,6 +37,7 @@ import numbers
 import numpy as np
 
 from . import validate
+from .states import spin_states
 
 __all__ = [
     "MAX_SPINS", "walsh_hadamard", "states", "hamiltonian_table", "ising_couplings",
@@ -85,8 +86,7 @@ def states(n: int, values=(-1, 1)) -> np.ndarray:
     if n > MAX_SPINS:
         raise ValueError(f"n must be <= {MAX_SPINS} to enumerate; got {n}")
     lo, hi = _check_values(values)
-    bits = (np.arange(1 << n, dtype=np.int64)[:, None] >> np.arange(n)) & 1
-    return np.where(bits == 1, float(hi), float(lo))
+    return np.where(spin_states(n) > 0, float(hi), float(lo))
 
 
 def hamiltonian_table(H, n: int | None = None, values=(-1, 1)) -> np.ndarray:

@@ -38,6 +38,7 @@ from tqdm import tqdm
 
 from . import validate
 from .runtime import rng
+from .states import spin_states
 
 #: Largest N for exact enumeration of the 2**N states.
 MAX_ENUM = 20
@@ -484,8 +485,7 @@ def all_states(N: int) -> np.ndarray:
     N = validate.positive_int("N", N, minimum=2)
     if N > MAX_ENUM:
         raise ValueError(f"N must be <= {MAX_ENUM} for exact enumeration; got {N}")
-    bits = (np.arange(2**N)[:, None] >> np.arange(N)[None, :]) & 1
-    return (2 * bits - 1).astype(np.int8)
+    return spin_states(N)
 
 
 def state_index(s) -> np.ndarray:

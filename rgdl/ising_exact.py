@@ -29,6 +29,7 @@ import numpy as np
 from scipy.special import ellipk
 
 from . import validate
+from .states import spin_states
 
 __all__ = [
     "critical_coupling",
@@ -229,9 +230,7 @@ def _all_states(m: int, n: int) -> np.ndarray:
     N = m * n
     if N > 24:
         raise ValueError(f"enumeration of 2^{N} states is too large; m*n must be <= 24")
-    codes = np.arange(2**N, dtype=np.int64)
-    bits = (codes[:, None] >> np.arange(N)) & 1
-    return (2 * bits - 1).astype(np.int8).reshape(-1, m, n)
+    return spin_states(N).reshape(-1, m, n)
 
 
 def enumerate_thermo(m: int, n: int, K):
