@@ -30,7 +30,6 @@ Shapes. ``J`` is (N, N) for one network or (M, N, N) for M networks. States
 
 from __future__ import annotations
 
-import numbers
 
 import numpy as np
 from scipy.special import logsumexp
@@ -116,12 +115,15 @@ def _states(s, J: np.ndarray, name: str = "s"):
 
 
 def _temperature(T, allow_zero: bool) -> float:
-    if isinstance(T, bool) or not isinstance(T, numbers.Real):
-        raise TypeError(f"T must be a real number; got {type(T).__name__}")
-    T = float(T)
-    if not np.isfinite(T) or T < 0 or (T == 0 and not allow_zero):
-        raise ValueError(f"T must be finite and {'>= 0' if allow_zero else '> 0'}; got {T}")
-    return T
+    return validate.positive_float("T", T, allow_zero=allow_zero)
+
+
+def _network(J, s, B):
+    """Validate (J, s, B) together: (J3 (M, N, N), B2 (M, N), s3 fresh float64 (M, T, N), s.shape)."""
+    J = _couplings(J)
+    B2 = _fields(B, J)
+    s3, shape = _states(s, J)
+    return _as3(J), B2, s3, shape
 
 
 def _local_fields(J3: np.ndarray, s3: np.ndarray, B2: np.ndarray) -> np.ndarray:
@@ -187,10 +189,7 @@ def energy(J, s, B=None) -> np.ndarray:
 
     Returns one energy per state: shape s.shape[:-1].
     """
-    J = _couplings(J)
-    B2 = _fields(B, J)
-    s3, shape = _states(s, J)
-    J3 = _as3(J)
+    J3, B2, s3, shape = _network(J, s, B)
     e = (-0.5 * np.einsum("mtn,mtn->mt", np.matmul(s3, J3), s3)
          - np.einsum("mtn,mn->mt", s3, B2))
     return e.reshape(shape[:-1])
@@ -219,10 +218,8 @@ def overlaps(patterns, s) -> np.ndarray:
 
 def is_fixed_point(J, s, B=None) -> np.ndarray:
     """True where every unit agrees with its field: s_i h_i > 0 or h_i = 0 (h = J s + B)."""
-    J = _couplings(J)
-    B2 = _fields(B, J)
-    s3, shape = _states(s, J)
-    h = _local_fields(_as3(J), s3, B2)
+    J3, B2, s3, shape = _network(J, s, B)
+    h = _local_fields(J3, s3, B2)
     ok = (s3 * h > 0) | (np.abs(h) <= TIE)
     return ok.all(axis=-1).reshape(shape[:-1])
 
@@ -305,14 +302,10 @@ def async_dynamics(J, s, B=None, *, max_sweeps: int = 100, seed=None,
     the energy after every single-unit step, shape (steps + 1, *trials), with
     the initial energy in row 0.
     """
-    J = _couplings(J)
-    B2 = _fields(B, J)
-    s3, shape = _states(s, J)
+    J3, B2, s3, shape = _network(J, s, B)
     max_sweeps = validate.positive_int("max_sweeps", max_sweeps)
     g = rng(seed)
-    J3 = _as3(J)
     M, T, N = s3.shape
-    s3 = s3.copy()
     h = _local_fields(J3, s3, B2)
     last_move = np.zeros((M, T), dtype=np.int64)  # sweep of each trial's last flip (0: none)
     moved = np.zeros((M, T), bool)
@@ -364,13 +357,10 @@ def sync_dynamics(J, s, B=None, *, max_steps: int = 100, return_path: bool = Fal
     which it was detected; with ``return_path`` also the whole trajectory,
     shape (steps + 1, *s.shape).
     """
-    J = _couplings(J)
-    B2 = _fields(B, J)
-    s3, shape = _states(s, J)
+    J3, B2, s3, shape = _network(J, s, B)
     max_steps = validate.positive_int("max_steps", max_steps)
-    J3 = _as3(J)
     prev = None
-    cur = s3.copy()
+    cur = s3
     period = np.zeros(cur.shape[:2], dtype=np.int8)
     steps = np.full(cur.shape[:2], max_steps)
     path = [cur.astype(np.int8)] if return_path else []
@@ -411,17 +401,13 @@ def glauber(J, s, T: float, B=None, *, sweeps: int = 100, burn_in: int = 0, ever
     Returns samples of shape (n_samples, *s.shape), int8, taken every ``every``
     sweeps after ``burn_in`` discarded sweeps; n_samples = sweeps // every.
     """
-    J = _couplings(J)
-    B2 = _fields(B, J)
-    s3, shape = _states(s, J)
+    J3, B2, s3, shape = _network(J, s, B)
     T = _temperature(T, allow_zero=True)
     sweeps = validate.positive_int("sweeps", sweeps)
     burn_in = validate.positive_int("burn_in", burn_in, minimum=0)
     every = validate.positive_int("every", every)
     g = rng(seed)
-    J3 = _as3(J)
     M, C, N = s3.shape
-    s3 = s3.copy()
     h = _local_fields(J3, s3, B2)
     diag = np.diagonal(J3, axis1=-2, axis2=-1)  # (M, N)
     mi = np.arange(M)[:, None]
