@@ -75,14 +75,13 @@ def main(argv=None) -> int:
     # reproduce: validate before writing anything
     try:
         scales.check_scale(args.scale)
-        ch.select(args.chapters)
+        picked = {c.name for c in ch.select(args.chapters)}
     except (ValueError, FileNotFoundError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     results = ch.reproduce(args.chapters, args.scale, args.out, force=args.force,
                            timeout=args.timeout)
     failed = {k: v for k, v in results.items() if v.get("status") != "ok"}
-    picked = {c.name for c in ch.select(args.chapters)}
     failed = {k: v for k, v in failed.items() if k in picked}
     broken = {k: [n for n, c in v.get("claims", {}).items() if not c.get("holds")]
               for k, v in results.items() if k in picked}
