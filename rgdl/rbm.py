@@ -53,13 +53,9 @@ SMALL_WORK = 1 << 20
 @contextlib.contextmanager
 def threads_for(work: int):
     """Run the block on one torch thread when ``work`` (flops per step) is small."""
-    old = torch.get_num_threads()
-    if work < SMALL_WORK and old > 1:
-        torch.set_num_threads(1)
-        try:
+    if work < SMALL_WORK:  # set even when one thread is reported (see runtime.torch_threads)
+        with runtime.torch_threads(1):
             yield
-        finally:
-            torch.set_num_threads(old)
     else:
         yield
 

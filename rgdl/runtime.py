@@ -7,6 +7,7 @@ Generator, :func:`torch_generator` into a :class:`torch.Generator`.
 
 from __future__ import annotations
 
+import contextlib
 import numbers
 
 import numpy as np
@@ -57,3 +58,25 @@ def device(prefer_cuda: bool = False) -> torch.device:
     if prefer_cuda and torch.cuda.is_available():
         return torch.device("cuda")
     return torch.device("cpu")
+
+
+@contextlib.contextmanager
+def torch_threads(n: int):
+    """Run the block with ``n`` intra-op torch threads in the calling thread, then restore.
+
+    With OpenMP, torch's thread count belongs to each OS thread: a worker of a
+    :class:`concurrent.futures.ThreadPoolExecutor` starts with the default (one
+    thread per core) whatever the main thread set, although
+    ``torch.get_num_threads()`` there reports the main thread's value. Two such
+    workers on two cores then run four busy threads, which made chapter 5's
+    side-by-side networks markedly slower. Wrap the work of each worker in
+    ``with torch_threads(1):``.
+    """
+    if not isinstance(n, numbers.Integral) or isinstance(n, bool) or n < 1:
+        raise ValueError(f"n must be a positive int (threads); got {n!r}")
+    old = torch.get_num_threads()
+    torch.set_num_threads(int(n))  # always set: the reported count may not be the real one
+    try:
+        yield
+    finally:
+        torch.set_num_threads(old)
