@@ -80,3 +80,43 @@ def torch_threads(n: int):
         yield
     finally:
         torch.set_num_threads(old)
+
+
+def side_by_side(fn, jobs: dict, workers: int | None = None):
+    """Start ``fn(**kwargs)`` for every named job in ``jobs`` on a thread pool, CPU-aware.
+
+    ``workers`` jobs run at a time (default: one per core), each under
+    :func:`torch_threads` with ``cores // workers`` threads; the jobs of a last,
+    partial round (5 jobs on 2 workers: the fifth) share all the cores instead
+    of leaving some idle. This assumes the jobs take about the same time, as
+    chapter 5's five networks do.
+
+    Returns ``(pool, futures)``: the :class:`~concurrent.futures.ThreadPoolExecutor`
+    (call ``pool.shutdown()`` when done) and a dict ``name -> Future``, in the
+    order of ``jobs``. Work started in the pool keeps running while the caller
+    goes on, so results can be collected one at a time.
+    """
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    if not isinstance(jobs, dict) or not all(isinstance(v, dict) for v in jobs.values()):
+        raise TypeError("jobs must be a dict name -> dict of keyword arguments")
+    cores = os.cpu_count() or 1
+    if workers is None:
+        workers = min(cores, max(1, len(jobs)))
+    if not isinstance(workers, numbers.Integral) or isinstance(workers, bool) or workers < 1:
+        raise ValueError(f"workers must be a positive int; got {workers!r}")
+    workers = int(workers)
+    n = len(jobs)
+    full = n - n % workers  # jobs in complete rounds
+
+    def call(threads, kwargs):
+        with torch_threads(threads):
+            return fn(**kwargs)
+
+    pool = ThreadPoolExecutor(workers)
+    futures = {}
+    for i, (name, kwargs) in enumerate(jobs.items()):
+        share = workers if i < full else n - full
+        futures[name] = pool.submit(call, max(1, cores // share), kwargs)
+    return pool, futures

@@ -400,11 +400,11 @@ def fit(rbm, data, *, epochs, batch_size=100, lr=0.1, k=1, persistent=False,
                 for step in range(k):
                     if step or not persistent:
                         _sample_(hb, cur, spins, gen, None if uh is None else uh[:n_neg])
-                    _act_(torch.addmm(bc, hb, Wt, out=pb), spins)
+                    # visible means: into pb to be sampled, or straight into vn (Hinton's
+                    # CD with visible probabilities)
+                    _act_(torch.addmm(bc, hb, Wt, out=pb if sample_visible else vn), spins)
                     if sample_visible:
                         _sample_(vn, pb, spins, gen, None if uv is None else uv[:n_neg])
-                    else:
-                        vn.copy_(pb)
                     _act_(torch.addmm(cc, vn, Wc, out=pn), spins)
                     cur = pn
                 # updates with momentum folded into the products
