@@ -274,16 +274,19 @@ def _rbm_with(W):
     return r
 
 
-def test_probability_propagation_is_documented_behaviour():
-    # "probs" feeds P(h|v) upward (Hinton & Salakhutdinov); it needs a fit that accepts
-    # data in [0, 1]: either it trains, or fit refuses the non-binary data clearly
+def test_probability_propagation_trains_upper_layers_on_probabilities():
+    # "probs" feeds P(h|v) upward, as Hinton & Salakhutdinov's code did
     x = _toy_data()
-    try:
-        net = D.train(x, **{**_TOY, "propagate": "probs"})
-    except ValueError as err:
-        assert "data" in str(err)
-    else:
-        assert net.sizes == (16, 8, 4, 2)
+    net = D.train(x, **{**_TOY, "propagate": "probs"})
+    assert net.sizes == (16, 8, 4, 2)
+    assert net.config["propagate"] == "probs"
+    up = net.rbms[0].p_h_given_v(torch.as_tensor(x, dtype=torch.float32))
+    assert not torch.all((up == 0) | (up == 1))  # what layer 2 saw is not binary
+    sampled = D.train(x, **_TOY)
+    torch.testing.assert_close(net.rbms[0].W, sampled.rbms[0].W)  # layer 1 is the same
+    assert not torch.equal(net.rbms[1].W, sampled.rbms[1].W)      # layer 2 is not
+    for r in net.rbms:
+        assert torch.isfinite(r.W).all()
 
 
 def test_experiment_unpermutes_shuffled_sites(tmp_path, monkeypatch):
