@@ -429,7 +429,8 @@ def train(data, sizes=PAPER_SIZES, *, epochs=200, batch_size=100, lr=0.1, k=1,
                        momentum_switch=int(hp["momentum_switch"]), l1=float(hp["l1"]),
                        weight_decay=float(hp["weight_decay"]), heldout=below_held,
                        monitors=tuple(monitors), checkpoint=ckpt, seed=fit_seed,
-                       progress=progress, sample_visible=False, binary=i == 0 or propagate == "samples",
+                       progress=progress, sample_visible=False,
+                       binary=i == 0 or propagate == "samples",
                        matmul_dtype=matmul_dtype if rbm.W.numel() >= MIXED_MIN_WEIGHTS else None)
             if final is not None:
                 _save_layer(final, rbm, hist, fp)
