@@ -4,9 +4,12 @@ Run:  python benchmarks/bench_rbm.py [--repeats 3] [--quick]
 
 Same process, same data (20,000 x 1,600 binary, 400 hidden units, batch 100):
 
-1. seconds per epoch for rgdl CD-1, rgdl PCD-1 and ``sklearn.neural_network.BernoulliRBM``
-   (``n_iter=1``), repeated and interleaved so that machine load hits all alike;
-2. the fp32 matmul "floor": the same five products per minibatch that CD-1 needs
+1. seconds per epoch for rgdl CD-1, rgdl PCD-1 and ``sklearn.neural_network.BernoulliRBM``,
+   each from a run of ``TIMED_EPOCHS`` epochs (rgdl: median epoch; scikit-learn: wall time
+   over epochs, setup included), repeated and interleaved so that machine load hits all
+   alike, with a short pause between runs so that one library's spinning threads do not
+   slow the next;
+2. the fp32 (and bf16) matmul "floor": the same five products per minibatch that CD-1 needs
    (2 x [100x1600]@[1600x400], [100x400]@[400x1600], and the gradient
    [1600x200]@[200x400] which carries two of them), timed alone with torch in short
    runs, the fastest run giving the peak; the fraction of peak is floor / epoch time;
@@ -37,38 +40,54 @@ def make_data(seed=0):
     return (gen.random((N, NV)) < 0.3).astype(np.float32)
 
 
+#: Epochs per timed run: the per-epoch figure is their median (rgdl) or mean (scikit-learn,
+#: which reports no per-epoch times), so a run's first-epoch warm-up weighs less.
+TIMED_EPOCHS = 3
+
+
+def _settle():
+    """Let the other library's idle BLAS/OpenMP threads stop spinning before the next run."""
+    time.sleep(0.3)
+
+
 def time_rgdl(x, persistent, seed, matmul_dtype=None, sample_visible=True):
+    _settle()
     rbm = RBM(NV, NH, seed=seed)
     t0 = time.perf_counter()
-    hist = fit(rbm, x, epochs=1, batch_size=B, lr=0.1, k=1, persistent=persistent,
+    hist = fit(rbm, x, epochs=TIMED_EPOCHS, batch_size=B, lr=0.1, k=1, persistent=persistent,
                monitors=(), progress=False, seed=seed, matmul_dtype=matmul_dtype,
                sample_visible=sample_visible)
-    return hist["time"][0], time.perf_counter() - t0
+    return statistics.median(hist["time"]), time.perf_counter() - t0
 
 
 def time_sklearn(x, seed):
     from sklearn.neural_network import BernoulliRBM
 
-    model = BernoulliRBM(n_components=NH, learning_rate=0.1, batch_size=B, n_iter=1,
+    _settle()
+    model = BernoulliRBM(n_components=NH, learning_rate=0.1, batch_size=B, n_iter=TIMED_EPOCHS,
                          random_state=seed)
     t0 = time.perf_counter()
     model.fit(x)
-    return time.perf_counter() - t0
+    return (time.perf_counter() - t0) / TIMED_EPOCHS
 
 
-def matmul_floor(chunks=20, chunk=10):
+def matmul_floor(chunks=20, chunk=10, dtype=torch.float32):
     """Seconds for one epoch's matmuls alone: the five CD-1 products of N/B minibatches.
 
     Timed in ``chunks`` runs of ``chunk`` minibatches and scaled from the fastest run,
     so that a burst of load from other processes does not lower the measured peak.
+    ``dtype=torch.bfloat16`` gives the floor of the mixed-precision trainer.
     """
+    _settle()
     n_batches = N // B
-    a = torch.rand(B, NV)
-    w = torch.randn(NV, NH)
-    h = torch.rand(B, NH)
-    v2 = torch.rand(2 * B, NV)
-    h2 = torch.rand(2 * B, NH)
-    out_h, out_v, out_w = torch.empty(B, NH), torch.empty(B, NV), torch.empty(NV, NH)
+    a = torch.rand(B, NV).to(dtype)
+    w = torch.randn(NV, NH).to(dtype)
+    h = torch.rand(B, NH).to(dtype)
+    v2 = torch.rand(2 * B, NV).to(dtype)
+    h2 = torch.rand(2 * B, NH).to(dtype)
+    out_h = torch.empty(B, NH, dtype=dtype)
+    out_v = torch.empty(B, NV, dtype=dtype)
+    out_w = torch.empty(NV, NH, dtype=dtype)
     for _ in range(3):  # warm up
         torch.mm(a, w, out=out_h)
     best = math.inf
@@ -128,20 +147,23 @@ def main(argv=None):
     rows = []
     for r in range(args.repeats):
         floor, flops = matmul_floor()
+        floor16, _ = matmul_floor(dtype=torch.bfloat16)
         cd, cd_wall = time_rgdl(x, False, seed=r)
         pcd, _ = time_rgdl(x, True, seed=r)
         sk = time_sklearn(x, seed=r)
         cdmf, _ = time_rgdl(x, False, seed=r, sample_visible=False)
         cd16, _ = time_rgdl(x, False, seed=r, matmul_dtype=torch.bfloat16)
         pcd16, _ = time_rgdl(x, True, seed=r, matmul_dtype=torch.bfloat16)
-        rows.append(dict(floor=floor, cd=cd, cd_wall=cd_wall, pcd=pcd, sk=sk, cdmf=cdmf, cd16=cd16,
+        rows.append(dict(floor=floor, floor16=floor16, cd=cd, cd_wall=cd_wall, pcd=pcd, sk=sk, cdmf=cdmf, cd16=cd16,
                          pcd16=pcd16, peak=flops / floor / 1e9))
         print(f"repeat {r}: matmul floor {floor:.3f} s ({flops / floor / 1e9:.0f} GFLOP/s) | "
-              f"rgdl CD-1 {cd:.3f} s (fit() wall {cd_wall:.3f} s) | rgdl PCD-1 {pcd:.3f} s | "
+              f"rgdl CD-1 {cd:.3f} s (fit() wall for {TIMED_EPOCHS} epochs {cd_wall:.3f} s) | rgdl PCD-1 {pcd:.3f} s | "
               f"sklearn {sk:.3f} s | speed-up CD {sk / cd:.2f}x PCD {sk / pcd:.2f}x | "
               f"fraction of peak CD {floor / cd:.0%} PCD {floor / pcd:.0%} | CD-1 with visible "
               f"probabilities {cdmf:.3f} s ({sk / cdmf:.2f}x, {floor / cdmf:.0%} of peak) | "
-              f"bf16 matmuls: CD-1 {cd16:.3f} s ({sk / cd16:.2f}x), PCD-1 {pcd16:.3f} s ({sk / pcd16:.2f}x)")
+              f"bf16 matmuls: CD-1 {cd16:.3f} s ({sk / cd16:.2f}x), PCD-1 {pcd16:.3f} s ({sk / pcd16:.2f}x); "
+              f"bf16 floor {floor16:.3f} s ({flops / floor16 / 1e9:.0f} GFLOP/s): fraction of bf16 peak "
+              f"CD-1 {floor16 / cd16:.0%} PCD-1 {floor16 / pcd16:.0%}")
     for label, agg in (("median", statistics.median), ("best of repeats", min)):
         m = {key: agg(row[key] for row in rows) for key in rows[0]}
         print(f"{label}: floor {m['floor']:.3f} s ({m['peak'] if label == 'median' else max(r['peak'] for r in rows):.0f} GFLOP/s), "
@@ -151,7 +173,10 @@ def main(argv=None):
               f"CD-1 with visible probabilities {m['cdmf']:.3f} s ({m['sk'] / m['cdmf']:.2f}x, "
               f"{m['floor'] / m['cdmf']:.0%} of peak); "
               f"bf16 matmuls CD-1 {m['cd16']:.3f} s ({m['sk'] / m['cd16']:.2f}x), "
-              f"PCD-1 {m['pcd16']:.3f} s ({m['sk'] / m['pcd16']:.2f}x)")
+              f"PCD-1 {m['pcd16']:.3f} s ({m['sk'] / m['pcd16']:.2f}x); bf16 floor {m['floor16']:.3f} s, "
+              f"fraction of bf16 peak CD-1 {m['floor16'] / m['cd16']:.0%}, "
+              f"PCD-1 {m['floor16'] / m['pcd16']:.0%}; effective rate of bf16 CD-1 "
+              f"{flops / m['cd16'] / 1e9:.0f} GFLOP/s ({m['floor'] / m['cd16']:.0%} of the fp32 peak)")
     ratios = [row["sk"] / row["cd"] for row in rows]
     print(f"per-repeat speed-up CD-1: {', '.join(f'{r:.2f}' for r in ratios)}")
     print(f"held-out log-likelihood (nats/image, exact ln Z, 20 hidden, {args.epochs} epochs):")
