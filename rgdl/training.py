@@ -138,15 +138,15 @@ def _learning_rate(epoch: int, lr: float, schedule) -> float:
 def _data_fingerprint(x: torch.Tensor) -> list[float]:
     col = torch.arange(1, x.shape[1] + 1, dtype=torch.float64, device=x.device)
     row = torch.arange(1, x.shape[0] + 1, dtype=torch.float64, device=x.device)
-    return [float(x.shape[0]), float(x.double().sum()), float(row @ (x.double() @ col))]
+    xd = x.double()
+    return [float(x.shape[0]), float(xd.sum()), float(row @ (xd @ col))]
 
 
 class _Monitor:
     """Evaluates the per-epoch monitors on fixed subsets of the training and held-out data."""
 
-    def __init__(self, rbm, x, heldout, monitors, size, base_seed, binary=True):
-        from .rbm import _check_data
-
+    def __init__(self, rbm, x, heldout, monitors, size, base_seed):
+        """``x`` and ``heldout`` (or None) as already checked by ``fit``."""
         self.names = []
         self.callables = []
         for m in monitors:
@@ -162,7 +162,7 @@ class _Monitor:
         idx = torch.randperm(n, generator=gen)[: min(n, size)].to(x.device)
         self.train = x.index_select(0, idx)
         self.train_full = x
-        self.heldout = None if heldout is None else _check_data(rbm, heldout, "heldout", binary)
+        self.heldout = heldout
         self.exact = min(rbm.n_visible, rbm.n_hidden) <= EXACT_MONITOR_UNITS
 
     def __call__(self, rbm, epoch: int) -> dict:
@@ -292,7 +292,7 @@ def fit(rbm, data, *, epochs, batch_size=100, lr=0.1, k=1, persistent=False,
     if batch_size > n:
         raise ValueError(f"batch_size ({batch_size}) exceeds the number of samples ({n})")
     if heldout is not None:
-        _check_data(rbm, heldout, "heldout", binary=binary)
+        heldout = _check_data(rbm, heldout, "heldout", binary=binary)
     spins = rbm.spins
     dt, dev = rbm.dtype, rbm.device
     B = batch_size
@@ -344,7 +344,7 @@ def fit(rbm, data, *, epochs, batch_size=100, lr=0.1, k=1, persistent=False,
         history = {"epoch": [], "lr": [], "momentum": [], "time": []}
         start_epoch = 0
 
-    monitor = _Monitor(rbm, x, heldout, monitors, monitor_size, base_seed, binary)
+    monitor = _Monitor(rbm, x, heldout, monitors, monitor_size, base_seed)
     W, b, c = rbm.W, rbm.b, rbm.c
     mask = rbm.mask
 
