@@ -25,7 +25,7 @@ book: $(STAMP)
 # Unit tests, every chapter at smoke scale with its claims, nbval on the result cells,
 # and the built pages in headless Chromium.
 test: $(STAMP)
-	RGDL_SCALE=smoke $(PY) -m pytest tests book --nbval-lax -p no:cacheprovider
+	RGDL_SCALE=smoke $(PY) -m pytest tests book --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
 
 clean:
 	rm -rf _build out .pytest_cache

@@ -25,7 +25,8 @@ import time
 import numpy as np
 import torch
 
-from rgdl import ising, runtime
+from rgdl import ising
+from rgdl.core import runtime
 from rgdl.rbm import RBM, fit
 
 SHAPES = ((1600, 400), (400, 100), (100, 25))

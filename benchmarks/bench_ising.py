@@ -25,7 +25,7 @@ import time
 import numpy as np
 
 from rgdl import ising
-from rgdl.ising_mc import Chains
+from rgdl.ising.mc import Chains
 
 KC = ising.critical_coupling()
 

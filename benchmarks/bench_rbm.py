@@ -29,7 +29,7 @@ import time
 import numpy as np
 import torch
 
-from rgdl.datasets import binarized_digits
+from rgdl.rbm.datasets import binarized_digits
 from rgdl.rbm import RBM, fit, log_likelihood, log_partition
 
 N, NV, NH, B = 20_000, 1600, 400, 100

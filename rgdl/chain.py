@@ -17,9 +17,9 @@ import numpy as np
 from scipy.special import logsumexp
 from tqdm import tqdm
 
-from . import validate
-from .runtime import rng
-from .states import spin_states
+from .core import validate
+from .core.runtime import rng
+from .core.states import spin_states
 
 MAX_ENUM = 20
 

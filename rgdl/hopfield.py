@@ -35,9 +35,9 @@ import numpy as np
 from scipy.special import logsumexp
 from tqdm import tqdm
 
-from . import validate
-from .runtime import rng
-from .states import spin_states
+from .core import validate
+from .core.runtime import rng
+from .core.states import spin_states
 
 #: Largest N for exact enumeration of the 2**N states.
 MAX_ENUM = 20
@@ -664,7 +664,7 @@ def capacity_curve(N: int, alphas, *, networks: int = 1, max_sweeps: int = 50, s
     return np.array(means)
 
 
-def crossing(x, y, level: float = 0.9) -> float:
+def level_crossing(x, y, level: float = 0.9) -> float:
     """First x at which y falls below ``level``, by linear interpolation (nan if never)."""
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from rgdl import chapters
+from rgdl.book import chapters
 
 REPO = Path(__file__).resolve().parent.parent
 

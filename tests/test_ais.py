@@ -1,4 +1,4 @@
-"""AIS against the exact partition function (rgdl.ais)."""
+"""AIS against the exact partition function (rgdl.rbm.ais)."""
 
 import math
 
@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from rgdl.ais import base_rate_biases, beta_schedule
-from rgdl.datasets import bars_and_stripes
+from rgdl.rbm.ais import base_rate_biases, beta_schedule
+from rgdl.rbm.datasets import bars_and_stripes
 from rgdl.rbm import RBM, ais_log_partition, fit, log_partition
 
 

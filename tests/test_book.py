@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from rgdl import chapters
+from rgdl.book import chapters
 
 REPO = Path(__file__).resolve().parent.parent
 VENDOR = REPO / "vendor" / "mathjax"

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from rgdl import chapters, notebooks
-from rgdl.record import read_claims, read_records
+from rgdl.book import chapters, notebooks
+from rgdl.book.record import read_claims, read_records
 
 REPO = Path(__file__).resolve().parent.parent
 CHAPTERS = chapters.list_chapters(REPO)

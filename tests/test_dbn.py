@@ -1,4 +1,4 @@
-"""Tests for rgdl.locality (localization on the torus) and rgdl.dbn (stacked RBMs)."""
+"""Tests for rgdl.dbn.locality (localization on the torus) and rgdl.dbn (stacked RBMs)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rgdl import dbn as D
-from rgdl import locality as lo
+from rgdl.dbn import locality as lo
 
 
 # ---------------------------------------------------------------- locality: exact cases
@@ -229,8 +229,8 @@ def test_checkpoints_resume_layer_by_layer(tmp_path, monkeypatch):
     part.mkdir()
     (part / "layer1.pt").write_bytes((tmp_path / "a" / "layer1.pt").read_bytes())
     calls = []
-    real_fit = D.fit
-    monkeypatch.setattr(D, "fit", lambda *a, **k: calls.append(1) or real_fit(*a, **k))
+    real_fit = D.stack.fit
+    monkeypatch.setattr(D.stack, "fit", lambda *a, **k: calls.append(1) or real_fit(*a, **k))
     resumed = D.train(x, checkpoint_dir=part, **_TOY)
     assert len(calls) == 2
     for a, b in zip(full.rbms, resumed.rbms):

@@ -160,8 +160,8 @@ def test_mixture_states_and_classify():
 
 def test_crossing_interpolates():
     x = np.array([0.1, 0.2, 0.3])
-    assert hf.crossing(x, np.array([1.0, 0.95, 0.85])) == pytest.approx(0.25)
-    assert np.isnan(hf.crossing(x, np.array([1.0, 0.95, 0.91])))
+    assert hf.level_crossing(x, np.array([1.0, 0.95, 0.85])) == pytest.approx(0.25)
+    assert np.isnan(hf.level_crossing(x, np.array([1.0, 0.95, 0.91])))
 
 
 # ----------------------------------------------------------------------------- enumeration

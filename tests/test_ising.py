@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from scipy import stats as sps
 
 from rgdl import ising
-from rgdl.ising_mc import Chains, cluster_labels, pack, unpack
+from rgdl.ising.mc import Chains, cluster_labels, pack, unpack
 
 KC = ising.critical_coupling()
 
@@ -277,7 +277,7 @@ def test_fit_and_crossing_helpers():
 
 # ---------------------------------------------------------------- block spins
 
-@pytest.mark.parametrize("rule", ["majority", "decimate"])
+@pytest.mark.parametrize("rule", ["majority", "decimation"])
 @pytest.mark.parametrize("b", [2, 3, 4])
 def test_block_spin_all_up_stays_up(rule, b):
     up = np.ones((2, 12, 12), dtype=np.int8)
@@ -306,7 +306,7 @@ def test_block_spin_majority_and_decimation_definitions(seed):
     sums = x.reshape(2, 3, 3, 3, 3).sum(axis=(2, 4))
     np.testing.assert_array_equal(maj, np.sign(sums))
     np.testing.assert_array_equal(ising.block_spin(-x, 3), -maj)  # odd b: no ties, odd symmetry
-    np.testing.assert_array_equal(ising.block_spin(x, 3, rule="decimate"), x[:, ::3, ::3])
+    np.testing.assert_array_equal(ising.block_spin(x, 3, rule="decimation"), x[:, ::3, ::3])
     np.testing.assert_array_equal(ising.block_spin(x[0], 3), maj[0])
 
 
@@ -336,7 +336,7 @@ def test_dataset_cache_roundtrip_and_corruption(tmp_path, monkeypatch):
         calls.append(1)
         return real_sample(*a, **k)
 
-    monkeypatch.setattr(ising, "sample", counting_sample)
+    monkeypatch.setattr(ising.datasets, "sample", counting_sample)
     np.testing.assert_array_equal(ising.dataset(**args), first)
     assert calls == []  # served from the cache
 

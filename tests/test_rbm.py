@@ -8,7 +8,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rgdl.datasets import bars_and_stripes, binarized_digits
+from rgdl.rbm.datasets import bars_and_stripes, binarized_digits
 from rgdl.rbm import (RBM, cd_gradient, enumerate_states, exact_gradient, fit,
                       free_energy_gap, load_checkpoint, log_likelihood, log_partition,
                       pseudo_log_likelihood, reconstruction_error)
@@ -47,8 +47,8 @@ def test_enumeration_identities(spins, nv, nh):
     assert abs(log_partition(rbm, chunk=3) - log_z) < 1e-10  # chunking changes nothing
     P = torch.exp(-E - log_z)
     # sum_h P(v, h) = exp(-H_RBM(v)) / Z and sum_v P(v, h) = exp(-H_RBM(h)) / Z
-    assert torch.allclose(P.sum(1), torch.exp(-rbm.free_energy(V) - log_z), atol=1e-10, rtol=0)
-    assert torch.allclose(P.sum(0), torch.exp(-rbm.free_energy_hidden(H) - log_z),
+    assert torch.allclose(P.sum(1), torch.exp(-rbm.visible_hamiltonian(V) - log_z), atol=1e-10, rtol=0)
+    assert torch.allclose(P.sum(0), torch.exp(-rbm.hidden_hamiltonian(H) - log_z),
                           atol=1e-10, rtol=0)
     assert abs(P.sum().item() - 1) < 1e-10
     # conditionals: P(h_j = top | v) from the table
@@ -66,7 +66,7 @@ def test_free_energy_is_stable_and_exact(seed, scale, spins):
     rbm = random_rbm(5, 3, spins, seed=seed, scale=scale)
     V, H, E = brute_energy_table(rbm)
     direct = -torch.logsumexp(-E, 1)
-    assert torch.allclose(rbm.free_energy(V), direct, atol=1e-9 * max(1.0, scale), rtol=1e-12)
+    assert torch.allclose(rbm.visible_hamiltonian(V), direct, atol=1e-9 * max(1.0, scale), rtol=1e-12)
     assert math.isfinite(log_partition(rbm))
 
 
@@ -76,13 +76,13 @@ def test_float32_default_and_to():
     assert rbm.b.shape == (10,) and rbm.c.shape == (3,)
     assert 0.005 < float(rbm.W.std()) < 0.02  # N(0, 0.01^2)
     rbm.to(dtype=F64)
-    assert rbm.free_energy(torch.zeros(2, 10)).dtype == F64
+    assert rbm.visible_hamiltonian(torch.zeros(2, 10)).dtype == F64
 
 
 def test_gibbs_reaches_the_exact_marginal():
     rbm = random_rbm(4, 3, seed=3, scale=0.7)
     V, H, E = brute_energy_table(rbm)
-    p_exact = torch.softmax(-rbm.free_energy(V), 0)
+    p_exact = torch.softmax(-rbm.visible_hamiltonian(V), 0)
     samples = rbm.sample(20_000, n_steps=50, seed=1)
     code = (samples * 2 ** torch.arange(4, dtype=F64)).sum(1).long()
     freq = torch.bincount(code, minlength=16).double() / len(code)
@@ -124,7 +124,7 @@ def test_fit_learns_bars_and_stripes_and_is_reproducible():
     assert len(hist["recon"]) == 15 and len(hist["loglik_heldout"]) == 15
     assert hist["loglik_train"][-1] == pytest.approx(ll1, abs=1e-3)  # monitor = whole set here
     rbm2 = RBM(16, 12, seed=0)
-    rbm2.fit(data, epochs=15, batch_size=20, lr=0.1, k=1, seed=1, progress=False,
+    fit(rbm2, data, epochs=15, batch_size=20, lr=0.1, k=1, seed=1, progress=False,
         monitors=("recon", "pll", "loglik"), heldout=data[:30])
     assert torch.equal(rbm.W, rbm2.W) and torch.equal(rbm.b, rbm2.b)
 
@@ -221,7 +221,7 @@ def test_errors_name_the_argument():
         fit(rbm, torch.zeros(10, 4), epochs=1, heldout=torch.zeros(3, 2), progress=False,
             batch_size=5)
     with pytest.raises(ValueError, match="v"):
-        rbm.free_energy(torch.zeros(3, 5))
+        rbm.visible_hamiltonian(torch.zeros(3, 5))
     with pytest.raises(ValueError, match="mask"):
         RBM(4, 2, mask=torch.ones(3, 2))
     with pytest.raises(ValueError, match="n_visible"):

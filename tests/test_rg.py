@@ -1,4 +1,4 @@
-"""Tests of rgdl.rg and rgdl.couplings: exact identities first, by enumeration."""
+"""Tests of rgdl.rg and rgdl.rg.couplings: exact identities first, by enumeration."""
 
 import numpy as np
 import pytest
@@ -7,8 +7,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rgdl import chain
-from rgdl import couplings as cp
+from rgdl.rg import couplings as cp
 from rgdl import rg
+from rgdl.core.states import state_index
 from rgdl.rbm import RBM
 
 FAST = settings(max_examples=15, deadline=None)
@@ -110,7 +111,7 @@ def test_mapping_is_exact(n_v, n_h, spins, seed):
     assert np.max(np.abs(H_rg - H_h)) < 1e-10
     # against the RBM class's own float64 free energy
     h = torch.as_tensor(cp.states(n_h, rbm.values))
-    assert np.max(np.abs(H_h - rbm.free_energy_hidden(h).numpy())) < 1e-10
+    assert np.max(np.abs(H_h - rbm.hidden_hamiltonian(h).numpy())) < 1e-10
     # e^T = p(h|v) exp(H(v) - H_RBM(v))
     H_v = rg.rbm_visible_hamiltonian(rbm)
     lhs = T.table()
@@ -153,7 +154,7 @@ def test_table_callable_and_operator_agree():
     H = g.normal(size=1 << 4)
     a = rg.renormalized_hamiltonian(H, table)
     op = rg.as_operator(table)
-    b = rg.renormalized_hamiltonian(lambda s: H[rg._index(s, (-1, 1))], op)
+    b = rg.renormalized_hamiltonian(lambda s: H[state_index(s, (-1, 1))], op)
     c = -np.log(np.exp(table - H[:, None]).sum(axis=0))
     assert np.allclose(a, c, atol=1e-12) and np.allclose(b, c, atol=1e-12)
     assert np.allclose(rg.trace_condition(table), np.log(np.exp(table).sum(axis=1)))

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from rgdl import io, runtime
+from rgdl.core import io, runtime
 
 
 def test_same_seed_same_numbers():

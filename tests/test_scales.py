@@ -1,6 +1,6 @@
 import pytest
 
-from rgdl import scales
+from rgdl.book import scales
 
 
 def test_pick_returns_the_value_of_each_scale():

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from rgdl.states import spin_states
+from rgdl.core.states import spin_states
 
 
 def test_rows_are_the_bits_of_their_index():

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from rgdl import stats
+from rgdl.core import stats
 
 
 def _ar1(phi, n, chains, seed):

@@ -18,7 +18,7 @@ e^{T} = p(h|v) e^{H(v) - H_RBM(v)} (MS eqs. 19-20).
 
 Everything here is computed by summing over all states (n up to about 20),
 batched and in log-sum-exp form so nothing overflows. The expansion of the
-resulting Hamiltonians in couplings lives in :mod:`rgdl.couplings`.
+resulting Hamiltonians in couplings lives in :mod:`rgdl.rg.couplings`.
 
 The closed form for the 1D ring (decimation by b: tanh K' = tanh^b K, and
 for b = 2, K' = (1/2) ln cosh 2K) gives the exact free-energy recursion
@@ -34,22 +34,41 @@ from typing import Callable
 import numpy as np
 from scipy.special import logsumexp
 
-from . import validate
-from .couplings import (  # noqa: F401  (re-exported: rgdl.rg is the chapter's entry point)
-    flip_gauge, group_couplings, hamiltonian_table, ising_couplings, ising_energy,
-    pair_matrix, ring_distance, states, torus_distance,
-)
+from ..core import validate
+from ..core.states import state_index
+from .couplings import flip_gauge, hamiltonian_table, ising_couplings, states
 
 __all__ = [
-    "MAX_VISIBLE", "Operator", "as_operator", "renormalized_hamiltonian", "trace_condition",
-    "free_energy", "delta_free_energy", "kl_divergence", "T_rbm", "rbm_parameters",
-    "rbm_visible_hamiltonian", "rbm_hidden_hamiltonian", "rbm_conditional",
-    "block_operator", "block_spin", "ring_blocks", "torus_blocks", "ring_hamiltonian",
-    "torus_hamiltonian", "decimate_ring", "majority_ring", "majority_torus",
-    "decimation_coupling", "decimation_constant", "decimation_flow", "free_energy_recursion",
-    "ring_receptive_fields", "vrg_monitor", "hidden_gauge", "rbm_couplings",
-    "ising_couplings", "ising_energy", "group_couplings", "ring_distance", "torus_distance",
-    "pair_matrix", "flip_gauge", "states",
+    "MAX_VISIBLE",
+    "Operator",
+    "as_operator",
+    "renormalized_hamiltonian",
+    "trace_condition",
+    "free_energy",
+    "delta_free_energy",
+    "kl_divergence",
+    "T_rbm",
+    "rbm_parameters",
+    "rbm_visible_hamiltonian",
+    "rbm_hidden_hamiltonian",
+    "rbm_conditional",
+    "block_operator",
+    "block_spin_hamiltonian",
+    "ring_blocks",
+    "torus_blocks",
+    "ring_hamiltonian",
+    "torus_hamiltonian",
+    "decimate_ring",
+    "majority_ring",
+    "majority_torus",
+    "decimation_coupling",
+    "decimation_constant",
+    "decimation_flow",
+    "free_energy_recursion",
+    "ring_receptive_fields",
+    "vrg_monitor",
+    "hidden_gauge",
+    "rbm_couplings",
 ]
 
 #: Largest visible layer the enumeration accepts.
@@ -111,15 +130,9 @@ def as_operator(T, n_visible: int | None = None, n_hidden: int | None = None,
         raise ValueError("T must not contain NaN or +inf")
 
     def lookup(v, h, _t=table, _vv=tuple(visible_values), _hv=tuple(hidden_values)):
-        return _t[np.ix_(_index(v, _vv), _index(h, _hv))]
+        return _t[np.ix_(state_index(v, _vv), state_index(h, _hv))]
 
     return Operator(lookup, nv, nh, tuple(visible_values), tuple(hidden_values))
-
-
-def _index(x: np.ndarray, values) -> np.ndarray:
-    """Row index of each state (bit i set where unit i takes values[1])."""
-    x = np.asarray(x)
-    return ((x == values[1]).astype(np.int64) << np.arange(x.shape[1])).sum(axis=1)
 
 
 def _visible_table(H_v, n_visible: int, values) -> np.ndarray:
@@ -145,7 +158,7 @@ def renormalized_hamiltonian(H_v, T, n_visible=None, n_hidden=None) -> np.ndarra
     ----------
     H_v : array (2^n_v,) or callable
         The visible Hamiltonian as a table (state order of
-        :func:`rgdl.couplings.states`) or a function of a batch of states.
+        :func:`rgdl.rg.couplings.states`) or a function of a batch of states.
     T : Operator, array (2^n_v, 2^n_h) or callable T(v, h)
         The RG operator (see :func:`as_operator`).
 
@@ -290,7 +303,7 @@ def T_rbm(rbm, H_v) -> Operator:
 
     def fn(v, h):
         neg_e = (v @ b)[:, None] + (h @ c)[None, :] + (v @ W) @ h.T
-        return neg_e + H[_index(v, vals)][:, None]
+        return neg_e + H[state_index(v, vals)][:, None]
 
     return Operator(fn, n_v, n_h, vals, vals)
 
@@ -346,7 +359,7 @@ def block_operator(blocks, n_visible: int, rule: str = "majority") -> Operator:
     return Operator(fn, n_visible, len(blocks))
 
 
-def block_spin(H_v, blocks, n_visible: int, rule: str = "majority") -> np.ndarray:
+def block_spin_hamiltonian(H_v, blocks, n_visible: int, rule: str = "majority") -> np.ndarray:
     """Exact coarse Hamiltonian H'(h) (table over 2^len(blocks) states) of a block-spin step."""
     return renormalized_hamiltonian(H_v, block_operator(blocks, n_visible, rule))
 
@@ -370,17 +383,17 @@ def torus_hamiltonian(L: int, K: float) -> np.ndarray:
 
 def decimate_ring(N: int, K: float, b: int = 2) -> np.ndarray:
     """Exact H'(h) of the ring after keeping every b-th spin (sum over the others)."""
-    return block_spin(ring_hamiltonian(N, K), ring_blocks(N, b), N, "decimation")
+    return block_spin_hamiltonian(ring_hamiltonian(N, K), ring_blocks(N, b), N, "decimation")
 
 
 def majority_ring(N: int, K: float, b: int = 3) -> np.ndarray:
     """Exact H'(h) of the ring after majority rule on blocks of b (odd) spins."""
-    return block_spin(ring_hamiltonian(N, K), ring_blocks(N, b), N, "majority")
+    return block_spin_hamiltonian(ring_hamiltonian(N, K), ring_blocks(N, b), N, "majority")
 
 
 def majority_torus(L: int, K: float, b: int = 2) -> np.ndarray:
     """Exact H'(h) of an L x L torus after b x b majority rule (ties split 1/2, 1/2)."""
-    return block_spin(torus_hamiltonian(L, K), torus_blocks(L, b), L * L, "majority")
+    return block_spin_hamiltonian(torus_hamiltonian(L, K), torus_blocks(L, b), L * L, "majority")
 
 
 # -------------------------------------------------- closed forms of the ring
@@ -430,7 +443,7 @@ def free_energy_recursion(N: int, K: float, b: int = 2) -> tuple[float, float]:
 
     ln Z is taken from the transfer matrix (:func:`rgdl.chain.log_partition`).
     """
-    from . import chain
+    from .. import chain
 
     N = validate.positive_int("N", N, minimum=2)
     b = validate.positive_int("b", b)

@@ -75,22 +75,82 @@ def record(name: str, value, display: bool = False):
     return value
 
 
-def claim(name: str, value, *, lo=None, hi=None, target=None, tol=None,
-          what: str = "") -> bool:
-    """Record ``value`` and the claim that it lies in ``[lo, hi]``.
+#: The kinds of claim: ``identity`` (true by a theorem; fails only on a bug, tolerance
+#: = round-off), ``oracle`` (compared with an exact result or a published number),
+#: ``empirical`` (an effect measured on data, over an ensemble of seeds).
+KINDS = ("identity", "oracle", "empirical")
 
-    Give either ``lo``/``hi`` (either may be omitted for a one-sided claim) or
-    ``target`` and ``tol`` (meaning ``|value - target| <= tol``). ``value`` may
-    be a bool (the claim is that it is true). Returns whether the claim holds;
-    failures are reported by :func:`summary`, not here, so a chapter shows
-    every claim before it stops.
-    """
+#: Fewest seeds an empirical claim may rest on, per scale (smoke may use fewer).
+MIN_SEEDS = {"smoke": 2, "book": 3, "paper": 5}
+
+
+def _current_scale() -> str:
+    import os
+
+    from .scales import ENV_VAR, SCALES
+
+    scale = os.environ.get(ENV_VAR, "").strip()
+    return scale if scale in SCALES else "book"
+
+
+def _bounds(lo, hi, target, tol):
     if target is not None or tol is not None:
         if target is None or tol is None or lo is not None or hi is not None:
             raise ValueError("give either lo/hi or both target and tol")
         if not tol >= 0:
             raise ValueError(f"tol must be non-negative; got {tol}")
-        lo, hi = target - tol, target + tol
+        return target - tol, target + tol
+    return lo, hi
+
+
+def _ensemble(name: str, samples, scale: str | None) -> dict:
+    """Mean, standard deviation (ddof 1), n and standard error of an empirical claim's seeds."""
+    x = np.asarray(_plain(samples), dtype=np.float64).ravel()
+    need = MIN_SEEDS[scale or _current_scale()]
+    if x.size < need:
+        raise ValueError(f"claim {name!r}: an empirical claim needs at least {need} seeds at "
+                         f"this scale; got {x.size}")
+    sd = float(x.std(ddof=1))
+    return {"mean": float(x.mean()), "sd": sd, "n": int(x.size),
+            "se": sd / math.sqrt(x.size), "samples": x.tolist()}
+
+
+def claim(name: str, value=None, *, kind: str, lo=None, hi=None, target=None, tol=None,
+          samples=None, scale: str | None = None, what: str = "") -> bool:
+    """Record ``value`` and the claim that it lies in ``[lo, hi]``, with the claim's kind.
+
+    Parameters
+    ----------
+    name : str
+        An identifier, unique in the chapter.
+    value : number or bool
+        The measured number (a bool: the claim is that it is true). For an
+        ``empirical`` claim give ``samples`` instead: the value is their mean.
+    kind : "identity", "oracle" or "empirical"
+        See :data:`KINDS`. An empirical claim must rest on at least
+        :data:`MIN_SEEDS` seeds at the current scale; its mean, standard
+        deviation, n and standard error are recorded, and the bound applies to the mean.
+    lo, hi : bounds (either may be omitted for a one-sided claim), or
+    target, tol : meaning ``|value - target| <= tol``.
+    samples : sequence of numbers, one per seed (empirical claims only).
+    scale : the scale the chapter runs at (default ``$RGDL_SCALE``, else "book").
+    what : one line saying what is compared with what.
+
+    Returns whether the claim holds; failures are reported by :func:`summary`,
+    not here, so a chapter shows every claim before it stops.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {', '.join(map(repr, KINDS))}; got {kind!r}")
+    lo, hi = _bounds(lo, hi, target, tol)
+    stats = None
+    if kind == "empirical":
+        if samples is None or value is not None:
+            raise ValueError(f"claim {name!r}: an empirical claim takes samples= (one per seed), "
+                             "not a single value")
+        stats = _ensemble(name, samples, scale)
+        value = stats["mean"]
+    elif samples is not None:
+        raise ValueError(f"claim {name!r}: samples= is for empirical claims only")
     v = _plain(value)
     if isinstance(v, bool):
         holds = v and lo is None and hi is None
@@ -100,8 +160,10 @@ def claim(name: str, value, *, lo=None, hi=None, target=None, tol=None,
         holds = math.isfinite(v) and (lo is None or v >= lo) and (hi is None or v <= hi)
     else:
         raise TypeError(f"claim {name!r}: value must be a number or a bool; got {type(value).__name__}")
-    entry = {"name": name, "value": v, "lo": _plain(lo), "hi": _plain(hi),
+    entry = {"name": name, "kind": kind, "value": v, "lo": _plain(lo), "hi": _plain(hi),
              "holds": bool(holds), "what": what}
+    if stats is not None:
+        entry.update(stats)
     record(name, v)
     _glue(CLAIM_PREFIX + name, entry, display=False)
     _claims.append(entry)
@@ -113,13 +175,45 @@ def claims() -> list[dict]:
     return list(_claims)
 
 
+def _fmt(x) -> str:
+    return "-" if x is None else f"{x:.4g}"
+
+
+def format_value(c: dict) -> str:
+    """A claim's value as the results table shows it: ``mean ± s.e. (n=...)`` when empirical."""
+    if c.get("kind") == "empirical":
+        return f"{_fmt(c['value'])} ± {_fmt(c['se'])} (n={c['n']})"
+    v = c["value"]
+    return str(v) if isinstance(v, bool) else _fmt(v)
+
+
+def format_bound(c: dict) -> str:
+    """``[lo, hi]``, ``>= lo``, ``<= hi`` or ``true``."""
+    lo, hi = c.get("lo"), c.get("hi")
+    if lo is None and hi is None:
+        return "true"
+    if lo is None:
+        return f"<= {_fmt(hi)}"
+    if hi is None:
+        return f">= {_fmt(lo)}"
+    return f"[{_fmt(lo)}, {_fmt(hi)}]"
+
+
 def summary() -> None:
-    """Print one line per claim (deterministic: no numbers) and raise if any fails."""
+    """Print the table of claims (name, kind, value, bound, verdict) and raise if any fails.
+
+    Values are printed with 4 significant digits; the test command sanitizes
+    the numbers when nbval compares this output (``tests/nbval_sanitize.cfg``),
+    so the comparison checks names, kinds and verdicts.
+    """
     if not _claims:
         raise ClaimError("this chapter recorded no claims")
-    width = max(len(c["name"]) for c in _claims)
-    for c in _claims:
-        print(f"{c['name']:<{width}}  {'holds' if c['holds'] else 'FAILS'}")
+    rows = [("claim", "kind", "value", "bound", "verdict")]
+    rows += [(c["name"], c["kind"], format_value(c), format_bound(c),
+              "holds" if c["holds"] else "FAILS") for c in _claims]
+    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+    for r in rows:
+        print("  ".join(f"{cell:<{w}}" for cell, w in zip(r, widths)).rstrip())
     failed = [c for c in _claims if not c["holds"]]
     if failed:
         lines = [f"{c['name']} = {c['value']!r} not in [{c['lo']}, {c['hi']}]" for c in failed]
@@ -169,6 +263,6 @@ def read_records(notebook) -> dict:
 
 
 def read_claims(notebook) -> dict:
-    """The claims of an executed notebook: ``{name: {value, lo, hi, holds, what}}``."""
+    """The claims of an executed notebook: ``{name: {kind, value, lo, hi, holds, what, ...}}``."""
     return {k[len(CLAIM_PREFIX):]: v for k, v in read_records(notebook).items()
             if k.startswith(CLAIM_PREFIX)}

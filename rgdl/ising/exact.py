@@ -28,8 +28,8 @@ import math
 import numpy as np
 from scipy.special import ellipk
 
-from . import validate
-from .states import spin_states
+from ..core import validate
+from ..core.states import spin_states
 
 __all__ = [
     "critical_coupling",

@@ -32,13 +32,19 @@ from __future__ import annotations
 
 import functools
 import math
+import warnings
 
 import numpy as np
 from scipy import ndimage
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from .runtime import rng as _rng
+from tqdm import tqdm
+
+from ..core import validate
+from ..core.runtime import rng as _rng
+from ..core.stats import integrated_autocorr_time
+from .exact import critical_coupling
 
 METHODS = ("metropolis", "heatbath", "wolff", "swendsen_wang")
 
@@ -265,3 +271,185 @@ class Chains:
             if bar is not None:
                 bar.update(1)
         return (ms, es) if record else None
+
+
+# --------------------------------------------------------------------------
+# the front door: equilibrium samples with measured burn-in and thinning
+# --------------------------------------------------------------------------
+
+#: ``method="auto"`` uses Swendsen-Wang for K in this window of K/K_c, and
+#: checkerboard Metropolis outside it (where local updates decorrelate fast).
+AUTO_CLUSTER_WINDOW = (0.85, 1.25)
+
+#: Swendsen-Wang sweeps that equilibrate chains before :func:`autocorrelation_times` measures.
+PRE_EQUILIBRATION_SWEEPS = 50
+
+#: Largest number of spins (chains * L * L) advanced together by default.
+MAX_BATCH_SPINS = 1 << 19
+
+
+def _check_L(L) -> int:
+    return validate.positive_int("L", L, minimum=2)
+
+
+def _check_K(K) -> float:
+    return validate.positive_float("K", K)
+
+
+def resolve_method(method: str, K: float) -> str:
+    """The sampler ``method`` names; ``"auto"`` is Swendsen-Wang near K_c, else Metropolis."""
+    validate.one_of("method", method, ("auto",) + METHODS)
+    if method != "auto":
+        return method
+    lo, hi = AUTO_CLUSTER_WINDOW
+    kc = critical_coupling()
+    return "swendsen_wang" if lo * kc <= K <= hi * kc else "metropolis"
+
+
+def _default_start(K: float) -> str:
+    # below K_c a random start is closest to equilibrium; above it an ordered one
+    # (a hot start can freeze into long-lived stripes under local dynamics)
+    return "cold" if K > critical_coupling() else "hot"
+
+
+def _pilot(ch: Chains, bar, max_steps: int = 1 << 15):
+    """Burn in while measuring tau_int; return (steps run, tau_int in steps).
+
+    The run doubles in length until its second half is at least 20 tau_int
+    long (tau_int = max over |m| and E per site, Sokal window); the first half
+    is discarded as equilibration, so burn-in >= 20 tau_int as well.
+    """
+    n = 32 if ch.method not in LOCAL else 64
+    ms, es = [], []
+    done = 0
+    while True:
+        m, e = ch.run(n - done, record=True, bar=bar)
+        ms.append(m)
+        es.append(e)
+        done = n
+        m_all, e_all = np.concatenate(ms), np.concatenate(es)
+        half = done // 2
+        tau = max(integrated_autocorr_time(np.abs(m_all[half:])),
+                  integrated_autocorr_time(e_all[half:]))
+        if done - half >= 20 * tau:
+            return done, tau
+        if n >= max_steps:
+            warnings.warn(f"burn-in stopped at {n} steps before tau_int ({tau:.0f}) converged",
+                          RuntimeWarning, stacklevel=3)
+            return done, tau
+        n *= 2
+
+
+def _default_chains(L: int, n_samples: int) -> int:
+    # ~64 samples per chain keeps burn-in (>= 40 tau per chain) well below the
+    # production cost (2 tau per sample); the cap bounds the batch's memory
+    return int(max(1, min(math.ceil(n_samples / 64), MAX_BATCH_SPINS // (L * L))))
+
+
+def sample(L, K, n_samples, method="auto", burn_in=None, thin=None, chains=None,
+           seed=None, progress=True, return_info=False):
+    """Equilibrium configurations of the L x L periodic Ising model at coupling K.
+
+    A batch of independent chains is burned in and then sampled every ``thin``
+    steps. Unless given, burn-in and thinning come from a pilot run that
+    measures the integrated autocorrelation time tau_int (Sokal's window,
+    :func:`rgdl.core.stats.integrated_autocorr_time`) of |m| and E: the burn-in is
+    at least 40 tau_int and ``thin = ceil(2 tau_int)``, so consecutive samples
+    of a chain are nearly independent.
+
+    Parameters
+    ----------
+    L : int >= 2, lattice side.
+    K : float > 0, coupling J / k_B T.
+    n_samples : int >= 1.
+    method : "auto", "metropolis", "heatbath", "wolff" or "swendsen_wang".
+    burn_in, thin : steps (sweeps; Wolff: cluster flips per chain); None = measured.
+    chains : number of chains run together (default ~n_samples / 64, capped by memory).
+    seed : int, Generator or None.
+    progress : show tqdm bars.
+    return_info : also return a dict with method, chains, burn_in, thin, tau_int.
+
+    Chains start from random spins for K <= K_c and from an ordered lattice
+    (random sign per chain) above K_c. Above K_c local updates essentially never
+    reverse the sign of a large lattice's magnetization, so with Metropolis or
+    heat bath each chain keeps its sign (the +/- symmetry holds over chains);
+    the cluster methods also sample the sign.
+
+    Returns
+    -------
+    np.ndarray of shape (n_samples, L, L), dtype int8, values +/-1, ordered
+    time-major: sample ``i`` comes from chain ``i % chains`` (so
+    ``x.reshape(-1, chains, L, L)`` is a (time, chain) array when ``chains``
+    divides ``n_samples``).
+    """
+    L, K = _check_L(L), _check_K(K)
+    n_samples = validate.positive_int("n_samples", n_samples)
+    method = resolve_method(method, K)
+    chains = _default_chains(L, n_samples) if chains is None else validate.positive_int("chains", chains)
+    if burn_in is not None:
+        burn_in = validate.positive_int("burn_in", burn_in, minimum=0)
+    if thin is not None:
+        thin = validate.positive_int("thin", thin)
+    gen = _rng(seed)
+    ch = Chains(L, K, chains, method, seed=gen, start=_default_start(K))
+    label = f"Ising L={L} K={K:.4g} {method}"
+    with tqdm(desc=f"{label} burn-in", unit="step", disable=not progress, leave=False) as bar:
+        if burn_in is not None and thin is not None:
+            ch.run(burn_in, bar=bar)
+            done, tau = burn_in, float("nan")
+        else:
+            done, tau = _pilot(ch, bar)
+            if burn_in is not None and burn_in > done:
+                ch.run(burn_in - done, bar=bar)
+                done = burn_in
+            if thin is None:
+                thin = max(1, math.ceil(2.0 * tau))
+    steps = math.ceil(n_samples / chains)
+    out = np.empty((steps, chains, L, L), dtype=np.int8)
+    with tqdm(total=steps * thin, desc=f"{label} sampling", unit="step",
+              disable=not progress, leave=False) as bar:
+        for t in range(steps):
+            ch.run(thin, bar=bar)
+            out[t] = ch.configs()
+    configs = out.reshape(steps * chains, L, L)[:n_samples]
+    if not return_info:
+        return configs
+    info = {"L": L, "K": K, "method": method, "chains": chains, "burn_in": int(done),
+            "thin": int(thin), "tau_int_steps": float(tau),
+            "sweeps_per_step": float(ch.sweeps_per_step), "steps_per_chain": steps}
+    return configs, info
+
+
+def autocorrelation_times(L, K, method, n_steps, chains=16, burn_in=None, seed=None,
+                          progress=True) -> dict:
+    """Integrated autocorrelation times of |m| and E per site, in sweeps.
+
+    Starts ``chains`` chains from :data:`PRE_EQUILIBRATION_SWEEPS` Swendsen-Wang
+    sweeps (equilibrium at any K), runs ``method`` for ``burn_in`` steps
+    (default ``n_steps // 4``), then records ``n_steps`` steps; tau_int (Sokal's window over all chains)
+    is measured in steps and converted to sweeps with the method's
+    ``sweeps_per_step`` (1, or the mean flipped fraction for Wolff - the usual
+    sweep-equivalent unit of Wolff 1989).
+    """
+    L, K = _check_L(L), _check_K(K)
+    method = resolve_method(method, K)
+    n_steps = validate.positive_int("n_steps", n_steps, minimum=8)
+    chains = validate.positive_int("chains", chains)
+    burn_in = n_steps // 4 if burn_in is None else validate.positive_int("burn_in", burn_in, minimum=0)
+    gen = _rng(seed)
+    # Swendsen-Wang first: it equilibrates from any start within a few sweeps at every
+    # K, so no slow initial transient of the method under study biases tau upwards
+    pre = Chains(L, K, chains, "swendsen_wang", seed=gen, start=_default_start(K))
+    pre.run(PRE_EQUILIBRATION_SWEEPS)
+    ch = Chains(L, K, chains, method, seed=gen, start=pre.configs())
+    with tqdm(total=burn_in + n_steps, desc=f"tau L={L} {method}", unit="step",
+              disable=not progress, leave=False) as bar:
+        ch.run(burn_in, bar=bar)
+        ch.flipped, ch.steps = 0.0, 0
+        m, e = ch.run(n_steps, record=True, bar=bar)
+    unit = ch.sweeps_per_step
+    tau_m = integrated_autocorr_time(np.abs(m))
+    tau_e = integrated_autocorr_time(e)
+    return {"L": L, "K": K, "method": method, "tau_abs_m": tau_m * unit, "tau_energy": tau_e * unit,
+            "tau_abs_m_steps": tau_m, "tau_energy_steps": tau_e, "sweeps_per_step": unit,
+            "energy_mean": float(e.mean()), "steps": n_steps, "chains": chains}

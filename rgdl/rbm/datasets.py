@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import runtime
-from .validate import positive_int
+from ..core import runtime
+from ..core.validate import positive_int
 
 __all__ = ["bars_and_stripes", "binarized_digits"]
 

@@ -23,11 +23,13 @@ import math
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from tqdm import tqdm
 
-from . import runtime
-from .validate import positive_int
+from ..core import runtime
+from ..core.runtime import threads_for
+from ..core.units import sum_out
+from ..core.validate import positive_int
+from .model import RBM
 
 __all__ = ["ais_log_partition", "beta_schedule", "base_rate_biases"]
 
@@ -64,11 +66,30 @@ def base_rate_biases(data, spins: bool = False, eps: float = 1e-3) -> torch.Tens
     return 0.5 * logit if spins else logit
 
 
-def _sum_out(x: torch.Tensor, spins: bool) -> torch.Tensor:
-    if spins:
-        a = x.abs()
-        return (a + torch.log1p(torch.exp(-2.0 * a))).sum(-1)
-    return F.softplus(x).sum(-1)
+def _check_betas(betas, n_betas) -> torch.Tensor:
+    if betas is None:
+        return beta_schedule(n_betas)
+    betas = torch.as_tensor(np.asarray(betas, dtype=np.float64))
+    if betas.dim() != 1 or betas.numel() < 2 or betas[0] != 0 or betas[-1] != 1 \
+            or not bool((betas[1:] > betas[:-1]).all()):
+        raise ValueError("betas must be an increasing 1-D sequence from 0 to 1")
+    return betas
+
+
+def _base_biases(rbm: RBM, base, dtype) -> torch.Tensor:
+    """The base-rate model's visible biases b_A from ``base`` (None, biases or data)."""
+    if base is None:
+        return torch.zeros(rbm.n_visible, dtype=dtype, device=rbm.device)
+    base_t = torch.as_tensor(np.asarray(base.detach().cpu() if hasattr(base, "detach") else base,
+                                        dtype=np.float64))
+    if base_t.dim() == 2:
+        base_t = base_rate_biases(base_t, rbm.spins)
+    if tuple(base_t.shape) != (rbm.n_visible,):
+        raise ValueError(f"base must be biases of shape ({rbm.n_visible},) or data of shape "
+                         f"(n, {rbm.n_visible}); got {tuple(base_t.shape)}")
+    if not bool(torch.isfinite(base_t).all()):
+        raise ValueError("base contains non-finite values")
+    return base_t.to(dtype=dtype, device=rbm.device)
 
 
 def ais_log_partition(rbm, n_runs=100, n_betas=10000, seed=None, base=None, *,
@@ -97,36 +118,16 @@ def ais_log_partition(rbm, n_runs=100, n_betas=10000, seed=None, base=None, *,
     (log_z, stderr) : (float, float)
         The estimate ``ln Z_0 + ln mean(w)`` and its delta-method standard error.
     """
-    from .rbm import RBM, threads_for  # local import: rgdl.rbm imports this module
-
     if not isinstance(rbm, RBM):
         raise TypeError(f"rbm must be an RBM; got {type(rbm).__name__}")
     rbm.check_finite()
     n_runs = positive_int("n_runs", n_runs, minimum=2)
-    if betas is None:
-        betas = beta_schedule(n_betas)
-    else:
-        betas = torch.as_tensor(np.asarray(betas, dtype=np.float64))
-        if betas.dim() != 1 or betas.numel() < 2 or betas[0] != 0 or betas[-1] != 1 \
-                or not bool((betas[1:] > betas[:-1]).all()):
-            raise ValueError("betas must be an increasing 1-D sequence from 0 to 1")
+    betas = _check_betas(betas, n_betas)
     dev = rbm.device
     W = rbm.W.detach().to(dtype=dtype)
     b = rbm.b.detach().to(dtype=dtype)
     c = rbm.c.detach().to(dtype=dtype)
-    if base is None:
-        bA = torch.zeros_like(b)
-    else:
-        base_t = torch.as_tensor(np.asarray(base.detach().cpu() if hasattr(base, "detach") else base,
-                                            dtype=np.float64))
-        if base_t.dim() == 2:
-            base_t = base_rate_biases(base_t, rbm.spins)
-        if tuple(base_t.shape) != (rbm.n_visible,):
-            raise ValueError(f"base must be biases of shape ({rbm.n_visible},) or data of shape "
-                             f"(n, {rbm.n_visible}); got {tuple(base_t.shape)}")
-        if not bool(torch.isfinite(base_t).all()):
-            raise ValueError("base contains non-finite values")
-        bA = base_t.to(dtype=dtype, device=dev)
+    bA = _base_biases(rbm, base, dtype)
     spins = rbm.spins
     scale = 2.0 if spins else 1.0  # P(unit = +1 | field x) = sigmoid(scale * x)
     gen = runtime.torch_generator(seed, dev)
@@ -136,7 +137,7 @@ def ais_log_partition(rbm, n_runs=100, n_betas=10000, seed=None, base=None, *,
         return s.mul_(2).sub_(1) if spins else s
 
     # ln Z_0 of the base model, which still carries n_hidden free hidden units
-    log_z0 = rbm.n_hidden * math.log(2.0) + float(_sum_out(bA, spins))
+    log_z0 = rbm.n_hidden * math.log(2.0) + float(sum_out(bA, spins))
     v = draw(torch.sigmoid(scale * bA).expand(n_runs, -1).contiguous())
     db = b - bA
     with threads_for(n_runs * rbm.n_visible * rbm.n_hidden):
@@ -147,7 +148,7 @@ def ais_log_partition(rbm, n_runs=100, n_betas=10000, seed=None, base=None, *,
             beta, prev = beta_list[k], beta_list[k - 1]
             x = torch.addmm(c, v, W)  # hidden fields of the target model
             # ln f_beta(v) - ln f_prev(v)
-            log_w += (beta - prev) * (v @ db) + _sum_out(beta * x, spins) - _sum_out(prev * x, spins)
+            log_w += (beta - prev) * (v @ db) + sum_out(beta * x, spins) - sum_out(prev * x, spins)
             if k == len(beta_list) - 1:
                 break
             # one Gibbs sweep that leaves f_beta invariant

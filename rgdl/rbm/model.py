@@ -15,8 +15,8 @@ two marginal Hamiltonians ("free energies") sum one layer out in closed form:
 
 and symmetrically ``H_RBM(h)``. :func:`log_partition` computes ``ln Z`` exactly
 by enumerating the smaller layer and summing out the other; :func:`ais_log_partition`
-(in :mod:`rgdl.ais`) estimates it by annealed importance sampling; :func:`fit`
-(in :mod:`rgdl.training`) trains by CD-k or persistent CD.
+(in :mod:`rgdl.rbm.ais`) estimates it by annealed importance sampling; :func:`fit`
+(in :mod:`rgdl.rbm.training`) trains by CD-k or persistent CD.
 
 Everything lives in torch tensors (float32 by default, float64 on request) so
 the same code runs on CPU or GPU.
@@ -24,46 +24,24 @@ the same code runs on CPU or GPU.
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from . import runtime
-from .io import atomic_path
-from .validate import positive_int
+from ..core import runtime
+from ..core.io import atomic_path
+from ..core.units import sum_out
+from ..core.validate import positive_int
 
 __all__ = [
     "RBM", "log_partition", "log_likelihood", "free_energy_gap", "pseudo_log_likelihood",
     "reconstruction_error", "enumerate_states", "exact_gradient", "cd_gradient",
-    "ais_log_partition", "fit", "save_checkpoint", "load_checkpoint",
 ]
 
 #: Largest smaller layer :func:`log_partition` agrees to enumerate (2**30 states).
 MAX_EXACT_UNITS = 30
-
-
-#: Below this many multiply-adds per step, torch runs on one thread: on a small,
-#: shared machine the intra-op thread pool costs far more than it saves.
-SMALL_WORK = 1 << 20
-
-
-@contextlib.contextmanager
-def threads_for(work: int):
-    """Run the block on one torch thread when ``work`` (flops per step) is small."""
-    if work < SMALL_WORK:  # set even when one thread is reported (see runtime.torch_threads)
-        with runtime.torch_threads(1):
-            yield
-    else:
-        yield
-
-
-def _log2cosh(x: torch.Tensor) -> torch.Tensor:
-    """ln(2 cosh x) = |x| + ln(1 + e^{-2|x|}), stable for any x."""
-    a = x.abs()
-    return a + torch.log1p(torch.exp(-2.0 * a))
 
 
 def _as_tensor(name: str, x, dtype, device) -> torch.Tensor:
@@ -99,7 +77,7 @@ class RBM:
     --------
     >>> rbm = RBM(6, 3, seed=0, dtype=torch.float64)
     >>> v = torch.ones(2, 6, dtype=torch.float64)
-    >>> rbm.free_energy(v).shape
+    >>> rbm.visible_hamiltonian(v).shape
     torch.Size([2])
     """
 
@@ -181,10 +159,6 @@ class RBM:
             if not bool(torch.isfinite(getattr(self, name)).all()):
                 raise ValueError(f"rbm.{name} contains non-finite values")
 
-    def fit(self, data, **kwargs) -> dict:
-        """Train in place: ``rbm.fit(data, epochs=...)`` is :func:`rgdl.rbm.fit` (``fit(rbm, data, ...)``)."""
-        return fit(self, data, **kwargs)
-
     # ------------------------------------------------------------- persistence
     def state_dict(self) -> dict:
         """Parameters and configuration as a dict of tensors and plain values."""
@@ -241,9 +215,9 @@ class RBM:
 
     def _sum_out(self, x: torch.Tensor) -> torch.Tensor:
         """sum_j ln sum_{s_j} exp(s_j x_j): softplus for 0/1, ln 2cosh for spins."""
-        return (_log2cosh(x) if self.spins else F.softplus(x)).sum(-1)
+        return sum_out(x, self.spins)
 
-    def free_energy(self, v) -> torch.Tensor:
+    def visible_hamiltonian(self, v) -> torch.Tensor:
         """H_RBM(v) = -ln sum_h exp(-E(v, h)), shape (batch,).
 
         ``-b.v - sum_j softplus(c_j + (vW)_j)`` for 0/1 units and
@@ -253,7 +227,7 @@ class RBM:
         v = self._check_batch("v", v, self.n_visible)
         return -(v @ self.b) - self._sum_out(torch.addmm(self.c, v, self.W))
 
-    def free_energy_hidden(self, h) -> torch.Tensor:
+    def hidden_hamiltonian(self, h) -> torch.Tensor:
         """H_RBM(h) = -ln sum_v exp(-E(v, h)) = -c.h - sum_i softplus(b_i + (W h)_i)."""
         h = self._check_batch("h", h, self.n_hidden)
         return -(h @ self.c) - self._sum_out(torch.addmm(self.b, h, self.W.T))
@@ -352,7 +326,7 @@ def log_partition(rbm: RBM, chunk: int = 1 << 16) -> float:
     for start in range(0, total, chunk):
         s = enumerate_states(m, rbm.values, torch.float64, W.device, start, min(total, start + chunk))
         x = torch.addmm(bias_o, s, Wm)
-        neg_h = s @ bias_m + (_log2cosh(x) if rbm.spins else F.softplus(x)).sum(1)
+        neg_h = s @ bias_m + sum_out(x, rbm.spins)
         parts.append(torch.logsumexp(neg_h, 0))
     return float(torch.logsumexp(torch.stack(parts), 0))
 
@@ -364,9 +338,9 @@ def _exact_log_z_tensor(rbm: RBM) -> torch.Tensor:
         raise ValueError("differentiable ln Z is limited to 20 units in the smaller layer")
     if _smaller_layer(rbm) == "hidden":
         s = enumerate_states(rbm.n_hidden, rbm.values, torch.float64, rbm.device)
-        return torch.logsumexp(-rbm.free_energy_hidden(s), 0)
+        return torch.logsumexp(-rbm.hidden_hamiltonian(s), 0)
     s = enumerate_states(rbm.n_visible, rbm.values, torch.float64, rbm.device)
-    return torch.logsumexp(-rbm.free_energy(s), 0)
+    return torch.logsumexp(-rbm.visible_hamiltonian(s), 0)
 
 
 def _check_data(rbm: RBM, data, name: str = "data", binary: bool = True) -> torch.Tensor:
@@ -399,7 +373,7 @@ def log_likelihood(rbm: RBM, data, log_z: float | None = None) -> float:
     x = _check_data(rbm, data)
     if log_z is None:
         log_z = log_partition(rbm)
-    return float(-rbm.free_energy(x).double().mean()) - float(log_z)
+    return float(-rbm.visible_hamiltonian(x).double().mean()) - float(log_z)
 
 
 def free_energy_gap(rbm: RBM, train, heldout) -> tuple[float, float, float]:
@@ -408,8 +382,8 @@ def free_energy_gap(rbm: RBM, train, heldout) -> tuple[float, float, float]:
     A gap that grows during training signals overfitting: the model assigns
     lower free energy (higher probability) to the data it was trained on.
     """
-    ft = float(rbm.free_energy(_check_data(rbm, train, "train")).double().mean())
-    fh = float(rbm.free_energy(_check_data(rbm, heldout, "heldout")).double().mean())
+    ft = float(rbm.visible_hamiltonian(_check_data(rbm, train, "train")).double().mean())
+    fh = float(rbm.visible_hamiltonian(_check_data(rbm, heldout, "heldout")).double().mean())
     return ft, fh, fh - ft
 
 
@@ -430,7 +404,7 @@ def _pseudo_log_likelihood(rbm: RBM, x: torch.Tensor, seed) -> float:
     rows = torch.arange(x.shape[0], device=rbm.device)
     lo, hi = rbm.values
     flipped[rows, idx] = (lo + hi) - flipped[rows, idx]
-    diff = rbm.free_energy(flipped) - rbm.free_energy(x)
+    diff = rbm.visible_hamiltonian(flipped) - rbm.visible_hamiltonian(x)
     return float(rbm.n_visible * F.logsigmoid(diff).double().mean())
 
 
@@ -460,7 +434,7 @@ def exact_gradient(rbm: RBM, data) -> tuple[torch.Tensor, torch.Tensor, torch.Te
     x = _check_data(rbm, data).to(torch.float64)
     probe = rbm.copy().to(dtype=torch.float64)
     params = [probe.W.requires_grad_(), probe.b.requires_grad_(), probe.c.requires_grad_()]
-    ll = -probe.free_energy(x).mean() - _exact_log_z_tensor(probe)
+    ll = -probe.visible_hamiltonian(x).mean() - _exact_log_z_tensor(probe)
     grads = torch.autograd.grad(ll, params)
     return tuple(g.detach() for g in grads)
 
@@ -489,6 +463,3 @@ def _h_mean(rbm: RBM, v: torch.Tensor) -> torch.Tensor:
     p = rbm.p_h_given_v(v)
     return 2 * p - 1 if rbm.spins else p
 
-
-from .ais import ais_log_partition  # noqa: E402  (re-exported: rgdl.rbm is the entry point)
-from .training import fit, load_checkpoint, save_checkpoint  # noqa: E402

@@ -19,7 +19,7 @@ import yaml
 from tqdm import tqdm
 
 from . import scales
-from .io import atomic_write_text, sha256_file
+from ..core.io import atomic_write_text, sha256_file
 from .record import read_claims, read_records
 
 
@@ -130,7 +130,7 @@ def execute(chapter: Chapter, scale: str, output, *, timeout: float | None = Non
     """Execute ``chapter`` at ``scale`` with papermill and write it to ``output``.
 
     The kernel is ``python3`` and runs in the chapter's folder. ``timeout`` is
-    the per-cell limit in seconds (default :data:`rgdl.scales.CELL_TIMEOUT`).
+    the per-cell limit in seconds (default :data:`rgdl.book.scales.CELL_TIMEOUT`).
     Raises :class:`ChapterFailed` naming the chapter and the failing cell.
     """
     import papermill as pm

@@ -120,3 +120,23 @@ def side_by_side(fn, jobs: dict, workers: int | None = None):
         share = workers if i < full else n - full
         futures[name] = pool.submit(call, max(1, cores // share), kwargs)
     return pool, futures
+
+
+#: Below this many multiply-adds per step, torch runs on one thread: on a small,
+#: shared machine the intra-op thread pool costs far more than it saves.
+SMALL_WORK = 1 << 20
+
+
+@contextlib.contextmanager
+def threads_for(work: int):
+    """Run the block on one torch thread when ``work`` (multiply-adds per step) is small.
+
+    Above :data:`SMALL_WORK` the calling thread's setting is left alone. The
+    count is set even when one thread is already reported (see
+    :func:`torch_threads`: the report can be the main thread's, not this one's).
+    """
+    if work < SMALL_WORK:
+        with torch_threads(1):
+            yield
+    else:
+        yield

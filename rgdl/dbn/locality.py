@@ -52,7 +52,7 @@ import numbers
 
 import numpy as np
 
-from . import runtime
+from ..core import runtime
 
 __all__ = [
     "as_images", "field_weights", "circular_center", "torus_moments", "radius_of_gyration",

@@ -36,8 +36,8 @@ import numbers
 
 import numpy as np
 
-from . import validate
-from .states import spin_states
+from ..core import validate
+from ..core.states import spin_states
 
 __all__ = [
     "MAX_SPINS", "walsh_hadamard", "states", "hamiltonian_table", "ising_couplings",

@@ -48,40 +48,42 @@ Effective receptive fields (:func:`receptive_fields`)
 
     a product of the weight matrices (a linear summary that ignores the
     sigmoids). :func:`layer_localization` measures how local these fields are
-    with :mod:`rgdl.locality`.
+    with :mod:`rgdl.dbn.locality`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import numbers
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from . import locality, runtime
-from .io import atomic_path
-from .rbm import RBM, fit
-from .validate import one_of, positive_int
+from ..core import runtime
+from ..core.io import atomic_path
+from ..rbm import RBM, fit
+from ..rbm.training import HYPERPARAMETERS, TrainingConfig
+from ..core.validate import one_of, positive_int
 
 __all__ = ["DBN", "train", "receptive_fields", "spins_to_units", "units_to_spins",
-           "layer_localization", "PAPER_SIZES", "PAPER_SETTINGS", "MIXED_MIN_WEIGHTS"]
+           "PAPER_SIZES", "PAPER_SETTINGS", "MIXED_MIN_WEIGHTS"]
 
 #: Mehta & Schwab's hidden layers above the 1600 visible spins.
 PAPER_SIZES = (400, 100, 25)
 
-#: Hinton & Salakhutdinov's DBN defaults with Mehta & Schwab's L1 penalty and epochs.
+#: Hinton & Salakhutdinov's DBN defaults with Mehta & Schwab's L1 penalty and epochs;
+#: the negative phase uses visible probabilities, as their ``rbm.m`` did.
 PAPER_SETTINGS = {"epochs": 200, "batch_size": 100, "lr": 0.1, "k": 1, "momentum": 0.5,
                   "final_momentum": 0.9, "momentum_switch": 5, "l1": 2e-4,
-                  "weight_decay": 0.0}
+                  "weight_decay": 0.0, "sample_visible": False}
 
 #: Smallest layer (weights n_visible * n_hidden) whose products ``train`` runs in ``matmul_dtype``.
 MIXED_MIN_WEIGHTS = 1 << 15
 
-_PER_LAYER = ("epochs", "batch_size", "lr", "k", "momentum", "final_momentum",
-              "momentum_switch", "l1", "weight_decay")
+#: The hyperparameters that enter a layer's fingerprint (cache and checkpoint key).
+_KEYED = ("epochs", "batch_size", "lr", "k", "momentum", "final_momentum", "momentum_switch",
+          "l1", "weight_decay", "matmul_dtype")
 _FORMAT = 1
 
 
@@ -167,10 +169,10 @@ def _as_units(name: str, data) -> torch.Tensor:
 
 def _source_hash() -> str:
     h = hashlib.sha256()
-    for mod in ("dbn.py", "training.py", "rbm.py"):
-        path = Path(__file__).with_name(mod)
-        if path.is_file():
-            h.update(path.read_bytes())
+    from ..rbm import model, training
+
+    for path in (Path(__file__), Path(training.__file__), Path(model.__file__)):
+        h.update(path.read_bytes())
     return h.hexdigest()[:16]
 
 
@@ -337,11 +339,30 @@ def _save_layer(path, rbm, history, fingerprint) -> None:
                     "history": {k: list(v) for k, v in history.items()}}, tmp)
 
 
-def train(data, sizes=PAPER_SIZES, *, epochs=200, batch_size=100, lr=0.1, k=1,
-          momentum=0.5, final_momentum=0.9, momentum_switch=5, l1=2e-4, weight_decay=0.0,
-          propagate="samples", heldout=None, monitors=("free_energy",),
-          checkpoint_dir=None, seed=0, device=None, dtype=torch.float32,
-          matmul_dtype=None, progress=True) -> DBN:
+def _layer_configs(config, hyperparameters: dict, n_layers: int) -> list[TrainingConfig]:
+    """One validated :class:`TrainingConfig` per layer from a base and per-layer overrides."""
+    if config is not None and not isinstance(config, TrainingConfig):
+        raise TypeError(f"config must be a TrainingConfig; got {type(config).__name__}")
+    unknown = set(hyperparameters) - set(HYPERPARAMETERS)
+    if unknown:
+        raise TypeError(f"unknown hyperparameter(s) {sorted(unknown)}; use {HYPERPARAMETERS}")
+    base = config if config is not None else TrainingConfig(**PAPER_SETTINGS)
+    layers = [dict() for _ in range(n_layers)]
+    for name, value in hyperparameters.items():
+        for i, v in enumerate(_per_layer(name, value, n_layers)):
+            layers[i][name] = v
+    return [base.replace(**changes) for changes in layers]
+
+
+def _layer_spec(cfg: TrainingConfig) -> dict:
+    """The hyperparameters that define a layer, as plain values for its fingerprint."""
+    return {name: cfg_value for name in _KEYED
+            if (cfg_value := getattr(cfg, name)) is not None}
+
+
+def train(data, sizes=PAPER_SIZES, config: TrainingConfig | None = None, *,
+          propagate="samples", heldout=None, monitors=("free_energy",), checkpoint_dir=None,
+          seed=0, device=None, dtype=torch.float32, progress=True, **hyperparameters) -> DBN:
     """Greedy layer-wise training of a DBN (Hinton, Osindero & Teh 2006; Mehta & Schwab 2014).
 
     Layer ``l`` (an RBM ``n_{l-1} -> n_l``, weights ``N(0, 0.01^2)``) is trained
@@ -353,9 +374,14 @@ def train(data, sizes=PAPER_SIZES, *, epochs=200, batch_size=100, lr=0.1, k=1,
     data : tensor or array (n, n_visible) of 0/1 (see :func:`spins_to_units`)
     sizes : sequence of int
         Hidden units per layer; the paper's ``(400, 100, 25)`` by default.
-    epochs, batch_size, lr, k, momentum, final_momentum, momentum_switch, l1, weight_decay :
-        Passed to :func:`rgdl.rbm.fit`; each one value or one per layer. The
-        defaults are the paper's (:data:`PAPER_SETTINGS`).
+    config : rgdl.rbm.TrainingConfig, optional
+        The hyperparameters of every layer; default :data:`PAPER_SETTINGS`.
+    **hyperparameters :
+        Fields of :class:`~rgdl.rbm.TrainingConfig` overriding ``config``, each
+        one value or a sequence of one value per layer (e.g. ``epochs=[30, 20, 20]``).
+        ``matmul_dtype`` (e.g. ``torch.bfloat16``) applies only to layers with at
+        least :data:`MIXED_MIN_WEIGHTS` weights: below that the conversions cost
+        more than the products save. ``binary`` is set per layer from ``propagate``.
     propagate : "samples" or "probs"
     heldout : held-out rows (n', n_visible), monitored at every layer.
     monitors : passed to ``fit`` (``"free_energy"`` gives the train/held-out curves).
@@ -363,11 +389,6 @@ def train(data, sizes=PAPER_SIZES, *, epochs=200, batch_size=100, lr=0.1, k=1,
     seed : int or numpy Generator; the same seed gives the same network.
     device : torch device; default the GPU when present (``runtime.device(True)``).
     dtype : parameter dtype (float32).
-    matmul_dtype : dtype of the products inside ``fit`` (``torch.bfloat16`` roughly doubles the
-        speed on CPUs with bf16 units; parameters stay in ``dtype``). ``None``: ``dtype``.
-        Used only for layers with at least :data:`MIXED_MIN_WEIGHTS` weights: below that
-        the conversions cost more than the products save (the paper's 100 -> 25 layer
-        trains twice as fast in float32 as in bfloat16 on a CPU).
     progress : tqdm bars per layer.
 
     Returns
@@ -379,71 +400,62 @@ def train(data, sizes=PAPER_SIZES, *, epochs=200, batch_size=100, lr=0.1, k=1,
         raise ValueError("sizes must name at least one hidden layer")
     n_layers = len(sizes)
     propagate = one_of("propagate", propagate, ("samples", "probs"))
+    configs = _layer_configs(config, hyperparameters, n_layers)
     device = runtime.device(prefer_cuda=True) if device is None else torch.device(device)
     x = _as_units("data", data).to(dtype=dtype, device=device)
     held = None if heldout is None else _as_units("heldout", heldout).to(dtype=dtype, device=device)
     if held is not None and held.shape[1] != x.shape[1]:
         raise ValueError(f"heldout must have {x.shape[1]} columns; got {held.shape[1]}")
-    settings = dict(epochs=epochs, batch_size=batch_size, lr=lr, k=k, momentum=momentum,
-                    final_momentum=final_momentum, momentum_switch=momentum_switch, l1=l1,
-                    weight_decay=weight_decay)
-    per_layer = [{} for _ in range(n_layers)]
-    for name in _PER_LAYER:
-        for i, value in enumerate(_per_layer(name, settings[name], n_layers)):
-            if isinstance(value, bool) or not isinstance(value, numbers.Real):
-                raise TypeError(f"{name} must be a number or a sequence of numbers; got {value!r}")
-            per_layer[i][name] = value
     gen = runtime.rng(seed)
     layer_seeds = [[int(s) for s in gen.integers(0, 2**62, size=3)] for _ in range(n_layers)]
     folder = Path(checkpoint_dir) if checkpoint_dir is not None else None
-
     base = {"format": _FORMAT, "code": _source_hash(), "data": _tensor_hash(x),
             "heldout": None if held is None else _tensor_hash(held), "n_visible": x.shape[1],
             "propagate": propagate, "dtype": str(dtype), "monitors": [str(m) for m in monitors]}
-    if matmul_dtype is not None:  # kept out of the key otherwise, so old checkpoints stay valid
-        base["matmul_dtype"] = str(matmul_dtype)
-    fingerprints = []
-    rbms, history = [], []
+    fingerprints, rbms, history = [], [], []
     below, below_held = x, held
     for i in range(n_layers):
-        spec = {**base, "layers": [dict(per_layer[j], n_hidden=sizes[j], seeds=layer_seeds[j])
-                                   for j in range(i + 1)]}
-        fp = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:24]
-        fingerprints.append(fp)
+        spec = {**base, "layers": [dict(_layer_spec(configs[j]), n_hidden=sizes[j],
+                                        seeds=layer_seeds[j]) for j in range(i + 1)]}
+        fingerprints.append(hashlib.sha256(json.dumps(spec, sort_keys=True, default=str)
+                                           .encode()).hexdigest()[:24])
         init_seed, fit_seed, prop_seed = layer_seeds[i]
         rbm = RBM(below.shape[1], sizes[i], dtype=dtype, device=device, seed=init_seed)
-        final = folder / f"layer{i + 1}.pt" if folder else None
-        if final is not None and final.is_file():
-            state = torch.load(final, map_location=device, weights_only=True)
-            if state.get("fingerprint") != fp:
-                raise ValueError(f"{final} holds a layer trained with other data or settings; "
-                                 "use another checkpoint_dir or delete it")
-            rbm.load_state_dict(state["rbm"])
-            hist = state["history"]
-        else:
-            ckpt = folder / f"layer{i + 1}.training.pt" if folder else None
-            hp = per_layer[i]
-            hist = fit(rbm, below, epochs=int(hp["epochs"]), batch_size=int(hp["batch_size"]),
-                       lr=float(hp["lr"]), k=int(hp["k"]), momentum=float(hp["momentum"]),
-                       final_momentum=float(hp["final_momentum"]),
-                       momentum_switch=int(hp["momentum_switch"]), l1=float(hp["l1"]),
-                       weight_decay=float(hp["weight_decay"]), heldout=below_held,
-                       monitors=tuple(monitors), checkpoint=ckpt, seed=fit_seed,
-                       progress=progress, sample_visible=False,
-                       binary=i == 0 or propagate == "samples",
-                       matmul_dtype=matmul_dtype if rbm.W.numel() >= MIXED_MIN_WEIGHTS else None)
-            if final is not None:
-                _save_layer(final, rbm, hist, fp)
-                ckpt.unlink(missing_ok=True)
+        cfg = configs[i].replace(
+            binary=i == 0 or propagate == "samples",
+            matmul_dtype=configs[i].matmul_dtype if rbm.W.numel() >= MIXED_MIN_WEIGHTS else None)
+        hist = _train_layer(rbm, below, below_held, cfg, folder, i + 1, fingerprints[-1],
+                            monitors, fit_seed, progress)
         rbms.append(rbm)
         history.append(hist)
         if i + 1 < n_layers:
             below = _propagate(rbm, below, propagate, prop_seed)
             if below_held is not None:
                 below_held = _propagate(rbm, below_held, propagate, prop_seed + 1)
-    config = {"sizes": [x.shape[1], *sizes], "layers": per_layer, "propagate": propagate,
-              "seed": seed if isinstance(seed, int) else None, "fingerprints": fingerprints}
-    return DBN(rbms, history, config)
+    out_config = {"sizes": [x.shape[1], *sizes], "layers": [_layer_spec(c) for c in configs],
+                  "propagate": propagate, "seed": seed if isinstance(seed, int) else None,
+                  "fingerprints": fingerprints}
+    return DBN(rbms, history, out_config)
+
+
+def _train_layer(rbm, below, below_held, cfg, folder, number, fingerprint, monitors, seed,
+                 progress) -> dict:
+    """Train one layer, or load it from ``folder`` when a finished copy with this fingerprint exists."""
+    final = folder / f"layer{number}.pt" if folder else None
+    if final is not None and final.is_file():
+        state = torch.load(final, map_location=rbm.device, weights_only=True)
+        if state.get("fingerprint") != fingerprint:
+            raise ValueError(f"{final} holds a layer trained with other data or settings; "
+                             "use another checkpoint_dir or delete it")
+        rbm.load_state_dict(state["rbm"])
+        return state["history"]
+    ckpt = folder / f"layer{number}.training.pt" if folder else None
+    hist = fit(rbm, below, cfg, heldout=below_held, monitors=tuple(monitors), checkpoint=ckpt,
+               seed=seed, progress=progress)
+    if final is not None:
+        _save_layer(final, rbm, hist, fingerprint)
+        ckpt.unlink(missing_ok=True)
+    return hist
 
 
 @torch.no_grad()
@@ -453,98 +465,3 @@ def _propagate(rbm: RBM, x: torch.Tensor, how: str, seed: int) -> torch.Tensor:
     if how == "probs":
         return p
     return rbm._draw(p, runtime.torch_generator(seed, rbm.device))
-
-
-def layer_localization(dbn: DBN, *, power=1.0, window=None, permutation=None,
-                       baseline_seed=0, L=None) -> list[dict]:
-    """How local the effective receptive fields of each layer are, against shuffled baselines.
-
-    For layer ``l`` the fields ``r^(l)`` (columns, optionally moved back to the
-    true lattice by ``permutation``, see :func:`rgdl.locality.unpermute`) are
-    measured with :func:`rgdl.locality.localization`, and so are the same fields
-    with their values placed at random sites (:func:`rgdl.locality.shuffled_fields`,
-    equal sparsity).
-
-    Returns one dict per layer: ``radius`` and ``baseline_radius`` (arrays,
-    one entry per unit), their medians and quartiles (``median``, ``q25``,
-    ``q75``, ``baseline_median``...), and the window fractions when ``window``
-    (an int, or one int per layer) is given.
-    """
-    out = []
-    windows = _per_layer("window", window, dbn.n_layers)
-    for i, r in enumerate(dbn.receptive_fields()):
-        cols = r.numpy()
-        if permutation is not None:
-            cols = locality.unpermute(cols, permutation)
-        images = locality.as_images(cols, L)
-        loc = locality.localization(images, power=power, window=windows[i])
-        base = locality.localization(locality.shuffled_fields(images, seed=baseline_seed + i),
-                                     power=power, window=windows[i])
-        entry = {"layer": i + 1, "images": images, "radius": loc["radius"],
-                 "center": loc["center"], "baseline_radius": base["radius"]}
-        for key, values in (("", loc["radius"]), ("baseline_", base["radius"])):
-            entry[key + "median"] = float(np.median(values))
-            q25, q75 = np.quantile(values, [0.25, 0.75])
-            entry[key + "q25"], entry[key + "q75"] = float(q25), float(q75)
-        if windows[i] is not None:
-            entry["window"] = windows[i]
-            entry["window_fraction"] = loc["window_fraction"]
-            entry["baseline_window_fraction"] = base["window_fraction"]
-            entry["window_median"] = float(np.median(loc["window_fraction"]))
-            entry["baseline_window_median"] = float(np.median(base["window_fraction"]))
-        out.append(entry)
-    return out
-
-
-def experiment(L, K, n_train, n_heldout=500, *, sizes=PAPER_SIZES, shuffle_sites=False,
-               data_seed=0, seed=0, power=2.0, windows=None, cache=True, progress=True,
-               device=None, **settings) -> dict:
-    """One run of the block-spin experiment: Ising data -> DBN -> localization per layer.
-
-    Draws ``n_train + n_heldout`` configurations from :func:`rgdl.ising.dataset`
-    (L x L, coupling K; the last ``n_heldout`` are held out), optionally moves
-    the sites by a fixed random permutation (``shuffle_sites``: a control in
-    which the lattice geometry is hidden from the network), trains a DBN with
-    :func:`train` (``settings``: its hyperparameters, the paper's by default),
-    and measures its effective receptive fields with :func:`layer_localization`
-    on the true lattice (fields un-permuted), weights ``|r|^power``.
-
-    With ``cache`` the layers are checkpointed under
-    ``rgdl.io.cache_dir()/dbn/<key>``, the key a hash of every argument and of
-    the training code, so a rerun loads them and an interrupted run resumes.
-
-    Returns a dict: ``dbn``, ``configs`` (the +/-1 data, true lattice, train
-    rows first), ``train``/``heldout`` (0/1 rows as the network saw them),
-    ``permutation`` (or None), ``info`` (sampler), ``localization`` (list per
-    layer), ``seconds`` (wall time of data and training).
-    """
-    import time
-
-    from . import ising
-    from .io import cache_dir
-
-    n_train = positive_int("n_train", n_train)
-    n_heldout = positive_int("n_heldout", n_heldout)
-    t0 = time.perf_counter()
-    configs, info = ising.dataset(L, K, n_train + n_heldout, seed=data_seed, progress=progress,
-                                  return_info=True)
-    x = spins_to_units(configs)
-    permutation = None
-    if shuffle_sites:
-        permutation = runtime.rng(seed + 1_000_003).permutation(L * L)
-        x = x[:, torch.as_tensor(permutation)]
-    folder = None
-    if cache:
-        spec = {"L": L, "K": repr(float(K)), "n": [n_train, n_heldout], "sizes": list(sizes),
-                "shuffle": bool(shuffle_sites), "data_seed": data_seed, "seed": seed,
-                "settings": {k: settings[k] for k in sorted(settings)}, "code": _source_hash()}
-        text = json.dumps(spec, sort_keys=True, default=str)
-        key = hashlib.sha256(text.encode()).hexdigest()[:20]
-        folder = cache_dir() / "dbn" / key
-    net = train(x[:n_train], sizes, heldout=x[n_train:], seed=seed, checkpoint_dir=folder,
-                progress=progress, device=device, **settings)
-    seconds = time.perf_counter() - t0
-    loc = layer_localization(net, power=power, window=windows, permutation=permutation,
-                             baseline_seed=seed, L=L)
-    return {"dbn": net, "configs": configs, "train": x[:n_train], "heldout": x[n_train:],
-            "permutation": permutation, "info": info, "localization": loc, "seconds": seconds}
