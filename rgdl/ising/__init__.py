@@ -33,7 +33,8 @@ from .mc import (
 )
 from .observables import (
     abs_magnetization, binder_cumulant, block_spin, correlation_function, crossing,
-    effective_sample_size, energy, estimate, fit_dynamic_exponent, magnetization,
+    effective_sample_size, energy, estimate, fit_dynamic_exponent, magnetization, BlockFlow,
+    block_flow,
     nn_correlation, specific_heat, susceptibility,
 )
 
@@ -46,6 +47,6 @@ __all__ = [
     "energy", "magnetization", "abs_magnetization", "nn_correlation",
     "susceptibility", "specific_heat", "binder_cumulant", "correlation_function",
     "estimate", "effective_sample_size", "autocorrelation_times", "fit_dynamic_exponent",
-    "crossing", "block_spin", "integrated_autocorr_time", "binning_error", "autocorrelation",
+    "crossing", "block_spin", "block_flow", "BlockFlow", "integrated_autocorr_time", "binning_error", "autocorrelation",
     "datasets", "exact", "mc", "observables",
 ]
