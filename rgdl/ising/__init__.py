@@ -24,7 +24,7 @@ from . import datasets, exact, mc, observables
 from ..core.stats import autocorrelation, binning_error, integrated_autocorr_time
 from .datasets import CODE_VERSION, dataset, dataset_path
 from .exact import (
-    critical_coupling, enumerate_log_partition, enumerate_thermo, exact_energy,
+    correlation_length, critical_coupling, enumerate_log_partition, enumerate_thermo, exact_energy,
     exact_specific_heat, exact_thermo, log_partition, onsager_energy, spontaneous_magnetization,
 )
 from .mc import (
@@ -39,7 +39,7 @@ from .observables import (
 )
 
 __all__ = [
-    "critical_coupling", "spontaneous_magnetization", "onsager_energy",
+    "critical_coupling", "correlation_length", "spontaneous_magnetization", "onsager_energy",
     "log_partition", "exact_energy", "exact_specific_heat", "exact_thermo",
     "enumerate_log_partition", "enumerate_thermo",
     "METHODS", "LOCAL", "AUTO_CLUSTER_WINDOW", "MAX_BATCH_SPINS", "PRE_EQUILIBRATION_SWEEPS",
