@@ -85,8 +85,8 @@ def correlation_length(K):
     The connected two-point function decays as ``exp(-r / xi)`` with
 
     .. math::
-       \xi^{-1} = 2 (K^* - K) = \ln\coth K - 2K \quad (K < K_c), \qquad
-       \xi^{-1} = 4 (K - K^*) \quad (K > K_c),
+       \\xi^{-1} = 2 (K^* - K) = \\ln\\coth K - 2K \\quad (K < K_c), \\qquad
+       \\xi^{-1} = 4 (K - K^*) \\quad (K > K_c),
 
     where ``tanh K* = e^{-2K}`` is the Kramers-Wannier dual coupling (Onsager 1944;
     McCoy & Wu, *The Two-Dimensional Ising Model*, ch. XI). Below K_c this is
