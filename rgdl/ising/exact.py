@@ -95,6 +95,7 @@ def correlation_length(K):
     k = _coupling_array(K)
     with np.errstate(divide="ignore"):
         gap = np.log(1.0 / np.tanh(k)) - 2.0 * k       # 2 (K* - K)
+        gap = np.where(np.abs(k - critical_coupling()) < 1e-12, 0.0, gap)
         xi = np.where(gap > 0, 1.0 / gap, np.where(gap < 0, 1.0 / (-2.0 * gap), np.inf))
     return _out(xi, K)
 
