@@ -102,8 +102,11 @@ class _Stream:
         return {"numpy": json.dumps(self.np.bit_generator.state), "torch": self.torch.get_state()}
 
     def set_state(self, state: dict) -> None:
+        """Restore :meth:`state`. A generator's state is a CPU ``ByteTensor`` on every
+        device (a CUDA generator refuses one moved to the GPU), whatever ``map_location``
+        a checkpoint was loaded with."""
         self.np.bit_generator.state = json.loads(state["numpy"])
-        self.torch.set_state(state["torch"].cpu() if self.device.type == "cpu" else state["torch"])
+        self.torch.set_state(state["torch"].to(device="cpu", dtype=torch.uint8))
 
 
 def _sample_(out: torch.Tensor, mean: torch.Tensor, spins: bool, stream: _Stream,
