@@ -35,3 +35,31 @@ def smoke_run(tmp_path_factory):
         return done[name]
 
     return run
+
+
+def _damage(path: Path, how: str) -> None:
+    """Damage a written file the ways a disk, a crash or a person can."""
+    from rgdl.core import io
+
+    raw = bytearray(path.read_bytes())
+    if how == "truncate":
+        path.write_bytes(bytes(raw[: len(raw) // 2]))
+    elif how == "empty":
+        path.write_bytes(b"")
+    elif how == "garbage":
+        path.write_bytes(os.urandom(len(raw)))
+    elif how == "flip":
+        raw[len(raw) // 2] ^= 0x01
+        path.write_bytes(bytes(raw))
+    elif how == "no_sidecar":
+        io.sidecar(path).unlink()
+    elif how == "bad_sidecar":
+        io.sidecar(path).write_text("{not json")
+    else:
+        raise ValueError(f"how: unknown damage {how!r}")
+
+
+@pytest.fixture
+def damage():
+    """``damage(path, how)`` with how in truncate, empty, garbage, flip, no_sidecar, bad_sidecar."""
+    return _damage

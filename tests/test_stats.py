@@ -41,3 +41,23 @@ def test_bad_input():
         stats.binning_error(np.zeros((2, 2, 2)))
     with pytest.raises(ValueError, match="x"):
         stats.integrated_autocorr_time([1.0, np.nan, 2.0, 3.0])
+
+
+def test_constant_series_has_tau_one_half():
+    import numpy as np
+
+    from rgdl.core import stats
+
+    assert stats.integrated_autocorr_time(np.ones(100)) == 0.5
+    assert stats.integrated_autocorr_time(np.full((50, 3), 2.0)) == 0.5
+
+
+def test_ordered_phase_sampling_is_quick():
+    # |m| and E constant in the pilot: tau_int 1/2, not the pilot's length (was 38 s)
+    import time
+
+    from rgdl import ising
+
+    t0 = time.perf_counter()
+    x, info = ising.sample(8, 2.0, 16, seed=0, progress=False, return_info=True)
+    assert time.perf_counter() - t0 < 5 and info["thin"] == 1

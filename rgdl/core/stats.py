@@ -33,15 +33,21 @@ def _as_chains(x) -> np.ndarray:
 
 
 def autocorrelation(x) -> np.ndarray:
-    """Normalised autocorrelation rho(t), t = 0..n-1, averaged over chains (FFT)."""
+    """Normalised autocorrelation rho(t), t = 0..n-1, averaged over chains (FFT).
+
+    A constant series (zero variance) has no autocorrelation to measure: it
+    returns rho(0) = 1 and rho(t) = 0 for t > 0.
+    """
     x = _as_chains(x)
     n = x.shape[0]
     y = x - x.mean(axis=0)
     size = 1 << (2 * n - 1).bit_length()
     f = np.fft.rfft(y, n=size, axis=0)
     acov = np.fft.irfft(f * np.conj(f), n=size, axis=0)[:n].mean(axis=1) / n
-    if acov[0] <= 0:
-        return np.ones(n) if n else acov
+    if acov[0] <= 0:  # a constant series: no fluctuation to correlate; by convention
+        rho = np.zeros(n)  # rho(0) = 1 and rho(t > 0) = 0, so tau_int = 1/2
+        rho[0] = 1.0
+        return rho
     return acov / acov[0]
 
 

@@ -34,8 +34,8 @@ from tqdm import tqdm
 from ..core.runtime import threads_for
 from .model import RBM, _check_data
 from .training import (
-    TrainingConfig, TrainingState, _act_, _data_fingerprint, _Monitor, load_checkpoint,
-    save_checkpoint,
+    TrainingConfig, TrainingState, _act_, _data_fingerprint, _Monitor, check_resume,
+    load_checkpoint, run_settings, save_checkpoint,
 )
 
 __all__ = ["fit_replicas", "SHARED_FIELDS"]
@@ -212,8 +212,9 @@ def _buffers(P: _Stack, cfg: TrainingConfig) -> dict:
     return bufs
 
 
-def _save(path, P: _Stack, bufs, states, cfg, fingerprints) -> None:
+def _save(path, P: _Stack, bufs, states, cfg, fingerprints, settings) -> None:
     save_checkpoint(path, {
+        "settings": settings,
         "version": _CHECKPOINT_VERSION, "epoch": states[0].epoch, "fingerprints": fingerprints,
         "shape": list(P.W.shape), "batch_size": cfg.batch_size, "persistent": cfg.persistent,
         "W": P.W, "b": P.b, "c": P.c, "vW": P.vW, "vb": P.vb, "vc": P.vc,
@@ -225,11 +226,14 @@ def _save(path, P: _Stack, bufs, states, cfg, fingerprints) -> None:
     })
 
 
-def _resume(path, P: _Stack, bufs, states, cfg, fingerprints, rbms) -> None:
+def _resume(path, P: _Stack, bufs, states, cfg, fingerprints, rbms, settings) -> None:
     """Load a replica-set checkpoint into ``P``, ``bufs`` and ``states`` (refusing a mismatch)."""
     ck = load_checkpoint(path, device="cpu")
     if ck.get("version") != _CHECKPOINT_VERSION:
         raise ValueError(f"checkpoint {path} has an unknown format version")
+    if len(ck.get("settings", [])) == len(settings):
+        for r, (saved, wanted) in enumerate(zip(ck["settings"], settings)):
+            check_resume(f"{path} (replica {r})", saved, wanted, int(ck["epoch"]), cfg.epochs)
     for key, value in (("shape", list(P.W.shape)), ("batch_size", cfg.batch_size),
                        ("persistent", cfg.persistent), ("fingerprints", fingerprints)):
         if ck[key] != value:
@@ -286,11 +290,12 @@ def fit_replicas(rbms, data, configs=None, *, seeds, heldout=None, monitors=("re
         raise ValueError(f"batch_size ({cfg.batch_size}) exceeds the number of samples "
                          f"({xs[0].shape[0]})")
     fingerprints = [_data_fingerprint(x) for x in xs]
+    settings = [run_settings(c, s) for c, s in zip(configs, seeds)]
     states = [TrainingState.fresh(rbm, x, c, s) for rbm, x, c, s in zip(rbms, xs, configs, seeds)]
     P = _Stack(rbms, states)
     bufs = _buffers(P, cfg)
     if checkpoint is not None and Path(checkpoint).is_file():
-        _resume(checkpoint, P, bufs, states, cfg, fingerprints, rbms)
+        _resume(checkpoint, P, bufs, states, cfg, fingerprints, rbms, settings)
     mons = [_Monitor(rbm, x, None if helds is None else helds[r], monitors, cfg.monitor_size,
                      st.base_seed) for r, (rbm, x, st) in enumerate(zip(rbms, xs, states))]
     with threads_for(R * cfg.batch_size * rbms[0].n_visible * rbms[0].n_hidden):
@@ -307,6 +312,6 @@ def fit_replicas(rbms, data, configs=None, *, seeds, heldout=None, monitors=("re
                 st.epoch = epoch + 1
             if checkpoint is not None and (st.epoch % cfg.checkpoint_every == 0
                                            or st.epoch == cfg.epochs):
-                _save(checkpoint, P, bufs, states, cfg, fingerprints)
+                _save(checkpoint, P, bufs, states, cfg, fingerprints, settings)
         bar.close()
     return [st.history for st in states]

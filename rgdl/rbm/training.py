@@ -33,7 +33,7 @@ import torch
 from tqdm import tqdm
 
 from ..core import runtime
-from ..core.io import atomic_path
+from ..core.io import load_checked, save_checked
 from ..core.runtime import threads_for
 from ..core.validate import positive_float, positive_int
 from .ais import ais_log_partition, base_rate_biases
@@ -41,7 +41,7 @@ from .model import (RBM, _check_data, _pseudo_log_likelihood, _reconstruction_er
                     log_likelihood, log_partition)
 
 __all__ = ["fit", "TrainingConfig", "TrainingState", "run_epoch", "save_checkpoint",
-           "load_checkpoint", "MONITORS", "HYPERPARAMETERS"]
+           "load_checkpoint", "MONITORS", "HYPERPARAMETERS", "RUN_SETTINGS", "run_settings"]
 
 #: Names accepted in ``fit(..., monitors=...)``.
 MONITORS = ("recon", "pll", "free_energy", "loglik")
@@ -53,15 +53,50 @@ _CHECKPOINT_VERSION = 1
 
 
 def save_checkpoint(path, state: dict) -> Path:
-    """Write a training state (tensors and plain values only) atomically with ``torch.save``."""
-    with atomic_path(path) as tmp:
-        torch.save(state, tmp)
-    return Path(path)
+    """Write a training state (tensors and plain values only) atomically, with its hash sidecar."""
+    return save_checked(path, state)
 
 
 def load_checkpoint(path, device="cpu") -> dict:
-    """Read a training state written by :func:`save_checkpoint` (``weights_only=True``: no pickle)."""
-    return torch.load(path, map_location=device, weights_only=True)
+    """Read a state written by :func:`save_checkpoint`, checked against its sidecar.
+
+    ``weights_only=True``: no pickle is ever loaded. A damaged file raises
+    :class:`rgdl.core.io.CorruptFileError` (a ``ValueError``) in one line.
+    """
+    return load_checked(path, map_location=device)
+
+
+#: The settings that define a run, stored in its checkpoint and compared on resume.
+RUN_SETTINGS = ("lr", "momentum", "final_momentum", "momentum_switch", "weight_decay", "l1",
+                "lr_schedule", "sample_visible", "init_visible_bias", "binary", "matmul_dtype")
+
+
+def run_settings(config: "TrainingConfig", seed) -> dict:
+    """Plain values of :data:`RUN_SETTINGS` and the seed (``None`` when not an int)."""
+    out = {}
+    for name in RUN_SETTINGS:
+        value = getattr(config, name)
+        if name == "lr_schedule" and callable(value):
+            value = "callable"
+        elif name == "lr_schedule" and value is not None:
+            value = list(value)
+        elif name == "matmul_dtype" and value is not None:
+            value = str(value)
+        out[name] = value
+    out["seed"] = int(seed) if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) \
+        else None
+    return out
+
+
+def check_resume(path, saved: dict, wanted: dict, epochs_done: int, epochs: int) -> None:
+    """Refuse to resume ``path`` with other settings, naming each difference."""
+    diff = [f"{k}={saved.get(k)!r} (now {v!r})" for k, v in wanted.items()
+            if k in saved and saved[k] != v and not (k == "seed" and (v is None or saved[k] is None))]
+    if epochs_done > epochs:
+        diff.append(f"{epochs_done} epochs done (now epochs={epochs})")
+    if diff:
+        raise ValueError(f"checkpoint {path} was made with " + ", ".join(diff)
+                         + "; pass restart=True to start afresh, or use another path")
 
 
 def _act_(x: torch.Tensor, spins: bool) -> torch.Tensor:
@@ -366,12 +401,21 @@ class TrainingState:
                 "persistent": config.persistent, "spins": rbm.spins, "n_data": x.shape[0]}
 
     @classmethod
-    def load(cls, path, rbm: RBM, x, config: TrainingConfig, fingerprint) -> "TrainingState":
-        """Resume from ``path`` into ``rbm`` (its parameters are overwritten)."""
+    def load(cls, path, rbm: RBM, x, config: TrainingConfig, fingerprint,
+             seed=None) -> "TrainingState":
+        """Resume from ``path`` into ``rbm`` (its parameters are overwritten).
+
+        The file is read on the CPU (a generator state must stay a CPU
+        ``ByteTensor``, even for a CUDA generator) and moved to ``rbm.device``.
+        Raises ``ValueError`` naming every setting that differs from the
+        checkpoint's (see :func:`check_resume`).
+        """
         dt, dev = rbm.dtype, rbm.device
-        state = load_checkpoint(path, device=dev)
+        state = load_checkpoint(path, device="cpu")
         if state.get("version") != _CHECKPOINT_VERSION:
             raise ValueError(f"checkpoint {path} has an unknown format version")
+        check_resume(path, state.get("settings", {}), run_settings(config, seed),
+                     int(state["epoch"]), config.epochs)
         for key, value in cls._shape(rbm, x, config).items():
             if state["config"].get(key) != value:
                 raise ValueError(f"checkpoint {path} was made with {key}="
@@ -390,10 +434,12 @@ class TrainingState:
         history = {key: list(val) for key, val in state["history"].items()}
         return cls(base_seed, gen, vW, vb, vc, chain, chain_h, history, int(state["epoch"]))
 
-    def save(self, path, rbm: RBM, x, config: TrainingConfig, fingerprint, buffers) -> None:
+    def save(self, path, rbm: RBM, x, config: TrainingConfig, fingerprint, buffers,
+             seed=None) -> None:
         """Write the state after ``self.epoch`` epochs atomically (chains from ``buffers``)."""
         save_checkpoint(path, {
             "version": _CHECKPOINT_VERSION, "config": self._shape(rbm, x, config),
+            "settings": run_settings(config, seed),
             "epoch": self.epoch, "fingerprint": fingerprint, "base_seed": self.base_seed,
             "rbm": rbm.state_dict(), "vW": self.vW, "vb": self.vb, "vc": self.vc,
             "chain": buffers.vneg.clone() if config.persistent else torch.zeros(0),
@@ -535,7 +581,7 @@ def run_epoch(rbm: RBM, x: torch.Tensor, config: TrainingConfig, state: Training
 
 
 def fit(rbm, data, config: TrainingConfig | None = None, *, heldout=None, monitors=("recon",),
-        checkpoint=None, seed=None, progress=True, **hyperparameters):
+        checkpoint=None, seed=None, progress=True, restart=False, **hyperparameters):
     """Train ``rbm`` in place by CD-k (or PCD-k with ``persistent=True``) and return its history.
 
     Parameters
@@ -557,9 +603,14 @@ def fit(rbm, data, config: TrainingConfig | None = None, *, heldout=None, monito
         The :class:`TrainingState` is saved there atomically every
         ``checkpoint_every`` epochs. If the file exists, training resumes from
         it, reproducing the uninterrupted run bit for bit on the same device.
+        The file carries a hash sidecar: a damaged checkpoint is refused, and
+        one made with other settings (seed, lr, momentum, penalties, more epochs
+        than asked...) raises ``ValueError`` naming them.
     seed : None, int or numpy Generator
     progress : bool
         A tqdm bar over epochs.
+    restart : bool
+        Ignore an existing ``checkpoint`` and start afresh (it is overwritten).
 
     Returns
     -------
@@ -582,8 +633,8 @@ def fit(rbm, data, config: TrainingConfig | None = None, *, heldout=None, monito
     if heldout is not None:
         heldout = _check_data(rbm, heldout, "heldout", binary=config.binary)
     fingerprint = _data_fingerprint(x)  # once: it reads all of x (0.26 s at 20,000 x 1,600)
-    if checkpoint is not None and Path(checkpoint).is_file():
-        state = TrainingState.load(checkpoint, rbm, x, config, fingerprint)
+    if checkpoint is not None and Path(checkpoint).is_file() and not restart:
+        state = TrainingState.load(checkpoint, rbm, x, config, fingerprint, seed)
     else:
         state = TrainingState.fresh(rbm, x, config, seed)
     monitor = _Monitor(rbm, x, heldout, monitors, config.monitor_size, state.base_seed)
@@ -604,6 +655,6 @@ def fit(rbm, data, config: TrainingConfig | None = None, *, heldout=None, monito
                                  if key not in ("epoch", "lr", "momentum")})
             if checkpoint is not None and (state.epoch % config.checkpoint_every == 0
                                            or state.epoch == config.epochs):
-                state.save(checkpoint, rbm, x, config, fingerprint, buffers)
+                state.save(checkpoint, rbm, x, config, fingerprint, buffers, seed)
         bar.close()
     return state.history
