@@ -4,6 +4,13 @@ The table of contents (``_toc.yml``) is the single list of chapters: a chapter
 is every ``.ipynb`` it names. :func:`reproduce` runs chapters at a scale and
 writes the executed notebooks plus ``results.json``; it backs
 ``python -m rgdl reproduce``.
+
+Robustness: a chapter executes into a hidden temporary notebook that replaces
+the output only when the run ends, so an interrupted run never leaves a partial
+notebook that looks done; a chapter counts as done only when its entry in
+``results.json`` names the same scale, source and notebook hash; entries are
+merged into ``results.json`` under a file lock, so concurrent runs into one
+folder keep each other's results.
 """
 
 from __future__ import annotations
@@ -18,8 +25,9 @@ from pathlib import Path
 import yaml
 from tqdm import tqdm
 
-from . import scales
+from ..core import runtime
 from ..core.io import atomic_write_text, sha256_file
+from . import scales
 from .record import read_claims, read_records
 
 
@@ -103,13 +111,14 @@ def select(names, root=None) -> list[Chapter]:
 
 
 @contextlib.contextmanager
-def _kernel_environment(scale: str):
-    """Environment for the chapter's kernel: ``RGDL_SCALE`` set, ``MPLBACKEND`` unset.
-
-    (``MPLBACKEND=Agg`` makes matplotlib drop PNG outputs under papermill.)
-    """
-    saved = {k: os.environ.get(k) for k in (scales.ENV_VAR, "MPLBACKEND")}
+def _kernel_environment(scale: str, device: str | None):
+    """Environment for the chapter's kernel: ``RGDL_SCALE`` (and ``RGDL_DEVICE``) set,
+    ``MPLBACKEND`` unset (``MPLBACKEND=Agg`` makes matplotlib drop PNG outputs under papermill)."""
+    names = (scales.ENV_VAR, runtime.DEVICE_VAR, "MPLBACKEND")
+    saved = {k: os.environ.get(k) for k in names}
     os.environ[scales.ENV_VAR] = scale
+    if device is not None:
+        os.environ[runtime.DEVICE_VAR] = device
     os.environ.pop("MPLBACKEND", None)
     try:
         yield
@@ -125,77 +134,178 @@ class ChapterFailed(RuntimeError):
     """A chapter raised while executing; the message names the chapter and the cell."""
 
 
+def _failed_cell(path: Path):
+    """Index of the cell that stopped a partly executed notebook.
+
+    The cell papermill marked running or failed, else (a timed-out cell is
+    marked completed after the kernel is interrupted) the last cell it started.
+    """
+    last = "?"
+    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+        for i, cell in enumerate(json.loads(path.read_text())["cells"]):
+            meta = cell.get("metadata", {}).get("papermill", {})
+            if meta.get("status") in ("running", "failed"):
+                return i
+            if meta.get("start_time"):
+                last = i
+    return last
+
+
 def execute(chapter: Chapter, scale: str, output, *, timeout: float | None = None,
-            progress: bool = False) -> Path:
+            progress: bool = False, device: str | None = None) -> Path:
     """Execute ``chapter`` at ``scale`` with papermill and write it to ``output``.
 
-    The kernel is ``python3`` and runs in the chapter's folder. ``timeout`` is
-    the per-cell limit in seconds (default :data:`rgdl.book.scales.CELL_TIMEOUT`).
-    Raises :class:`ChapterFailed` naming the chapter and the failing cell.
+    The kernel is ``python3`` and runs in the chapter's folder; ``timeout`` is
+    the per-cell limit in seconds (default :data:`rgdl.book.scales.CELL_TIMEOUT`),
+    ``device`` sets ``$RGDL_DEVICE`` (see :func:`rgdl.core.runtime.device`).
+    The notebook is written to a hidden ``.<name>.partial`` file that replaces
+    ``output`` when the run ends (finished or failed); an interrupted run leaves
+    ``output`` as it was. Raises :class:`ChapterFailed` naming the chapter and cell.
     """
     import papermill as pm
 
     scale = scales.check_scale(scale)
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
-    with _kernel_environment(scale):
-        try:
+    tmp = output.with_name(f".{output.name}.partial")
+    try:
+        with _kernel_environment(scale, device):
             pm.execute_notebook(
-                str(chapter.path), str(output),
-                parameters={"scale": scale},
-                kernel_name="python3",
-                cwd=str(chapter.path.parent),
+                str(chapter.path), str(tmp), parameters={"scale": scale},
+                kernel_name="python3", cwd=str(chapter.path.parent),
                 execution_timeout=timeout or scales.CELL_TIMEOUT[scale],
-                progress_bar=progress,
-                log_output=False,
-            )
-        except pm.PapermillExecutionError as err:
-            raise ChapterFailed(
-                f"chapter {chapter.name} failed in cell {err.cell_index} "
-                f"(execution count {err.exec_count}): {err.ename}: {err.evalue}"
-            ) from None
+                progress_bar=progress, log_output=False)
+    except pm.PapermillExecutionError as err:
+        os.replace(tmp, output)
+        raise ChapterFailed(
+            f"chapter {chapter.name} failed in cell {err.cell_index} "
+            f"(execution count {err.exec_count}): {err.ename}: {err.evalue}") from None
+    except Exception as err:  # a cell timeout, a dead kernel
+        cell = _failed_cell(tmp)
+        if tmp.is_file():
+            os.replace(tmp, output)
+        text = (str(err).strip().splitlines() or [""])[0]
+        raise ChapterFailed(f"chapter {chapter.name} failed in cell {cell}: "
+                            f"{type(err).__name__}: {text}") from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    os.replace(tmp, output)
     return output
 
 
+def read_results(path) -> dict:
+    """The chapters' entries of a ``results.json`` ({} if absent); ``ValueError`` if it is not one."""
+    path = Path(path)
+    if not path.exists():
+        return {}
+    if not path.is_file():
+        raise ValueError(f"{path} is not a file; move it out of the way")
+    try:
+        results = json.loads(path.read_text())
+    except (ValueError, UnicodeDecodeError, OSError) as err:
+        raise ValueError(f"{path} is not a readable results file ({type(err).__name__}); "
+                         "move it out of the way") from None
+    if not isinstance(results, dict) or not all(isinstance(v, dict) for v in results.values()):
+        raise ValueError(f"{path} does not hold chapter entries; move it out of the way")
+    return results
+
+
+def check_out(out) -> Path:
+    """Make ``out`` a writable folder for a reproduction, or raise ``ValueError`` saying why."""
+    import tempfile
+
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {out} is a file, not a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out, prefix=".probe."):
+            pass
+    except OSError as err:
+        raise ValueError(f"--out {out} is not writable ({err.strerror or err})") from None
+    read_results(out / "results.json")
+    return out
+
+
+@contextlib.contextmanager
+def _locked(folder: Path):
+    """An exclusive lock on ``folder/.results.lock`` (POSIX ``flock``) for the block."""
+    import fcntl
+
+    with open(folder / ".results.lock", "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _merge(results_path: Path, name: str, entry: dict) -> dict:
+    """Put ``entry`` under ``name`` in ``results.json`` (re-read under the lock) and write it."""
+    with _locked(results_path.parent):
+        results = read_results(results_path)
+        results[name] = entry
+        atomic_write_text(results_path, json.dumps(results, indent=2, sort_keys=True) + "\n")
+    return results
+
+
+def _is_done(target: Path, entry: dict, scale: str, source_hash: str) -> bool:
+    return (target.is_file() and entry.get("status") == "ok" and entry.get("scale") == scale
+            and entry.get("source_sha256") == source_hash
+            and entry.get("notebook_sha256") == sha256_file(target))
+
+
+def _run_one(chapter: Chapter, scale: str, out: Path, timeout, device) -> dict:
+    start = time.perf_counter()
+    target = out / f"{chapter.name}.ipynb"
+    entry = {"scale": scale, "source_sha256": sha256_file(chapter.path)}
+    try:
+        execute(chapter, scale, target, timeout=timeout, device=device)
+        entry["status"] = "ok"
+    except ChapterFailed as err:
+        entry["status"] = "failed"
+        entry["error"] = str(err)
+    entry["seconds"] = round(time.perf_counter() - start, 2)
+    if target.is_file():
+        entry["notebook_sha256"] = sha256_file(target)
+        entry["records"] = {k: v for k, v in read_records(target).items()
+                            if not k.startswith("claim__")}
+        entry["claims"] = read_claims(target)
+    return entry
+
+
 def reproduce(names=(), scale: str = "book", out="out", *, root=None, force: bool = False,
-              timeout: float | None = None) -> dict:
+              timeout: float | None = None, device: str | None = None,
+              record: bool = False) -> dict:
     """Run chapters at ``scale``; write ``out/<chapter>.ipynb`` and ``out/results.json``.
 
     Everything is validated before anything is written. A chapter already run
-    at the same scale from the same source (same SHA-256) is skipped unless
-    ``force``, so an interrupted reproduction resumes. Returns the results dict;
+    at the same scale from the same source into the same notebook (hashes
+    recorded in ``results.json``) is skipped unless ``force``, so an
+    interrupted reproduction resumes. With ``record``, each chapter that ran
+    writes ``results/<scale>/<chapter>.json`` in the repository
+    (:func:`rgdl.book.reproductions.write_record`). Returns the results dict;
     failed chapters carry ``"status": "failed"`` and an ``"error"`` naming the cell.
     """
     scale = scales.check_scale(scale)
+    if device is not None:
+        runtime.check_device("device", device)
     chapters = select(list(names), root)
-    out = Path(out)
+    out = check_out(out)
     results_path = out / "results.json"
-    results = {}
-    if results_path.is_file():
-        with contextlib.suppress(ValueError):
-            results = json.loads(results_path.read_text())
+    results = read_results(results_path)
     bar = tqdm(chapters, desc=f"chapters ({scale})", unit="chapter")
     for chapter in bar:
         bar.set_postfix_str(chapter.name)
-        source_hash = sha256_file(chapter.path)
         target = out / f"{chapter.name}.ipynb"
-        old = results.get(chapter.name, {})
-        if (not force and target.is_file() and old.get("status") == "ok"
-                and old.get("scale") == scale and old.get("source_sha256") == source_hash):
+        if not force and _is_done(target, results.get(chapter.name, {}), scale,
+                                  sha256_file(chapter.path)):
             continue
-        start = time.perf_counter()
-        entry = {"scale": scale, "source_sha256": source_hash}
-        try:
-            execute(chapter, scale, target, timeout=timeout)
-            entry["status"] = "ok"
-        except ChapterFailed as err:
-            entry["status"] = "failed"
-            entry["error"] = str(err)
-        entry["seconds"] = round(time.perf_counter() - start, 2)
-        if target.is_file():
-            entry["records"] = {k: v for k, v in read_records(target).items()
-                                if not k.startswith("claim__")}
-            entry["claims"] = read_claims(target)
-        results[chapter.name] = entry
-        atomic_write_text(results_path, json.dumps(results, indent=2, sort_keys=True) + "\n")
+        entry = _run_one(chapter, scale, out, timeout, device)
+        results = _merge(results_path, chapter.name, entry)
+        if record and entry["status"] == "ok":
+            from .reproductions import write_record
+
+            write_record(repo_root(root), chapter.name, entry, device)
     return results

@@ -9,9 +9,17 @@ from __future__ import annotations
 
 import contextlib
 import numbers
+import os
 
 import numpy as np
 import torch
+
+#: Environment variable that picks the device of every chapter: ``auto``, ``cpu`` or ``cuda``
+#: (``python -m rgdl reproduce --device`` sets it for the chapters' kernels).
+DEVICE_VAR = "RGDL_DEVICE"
+
+#: The values :data:`DEVICE_VAR` and ``--device`` accept.
+DEVICES = ("auto", "cpu", "cuda")
 
 def rng(seed=None) -> np.random.Generator:
     """Return a numpy Generator from ``None``, an int, or a Generator (passed through)."""
@@ -37,6 +45,8 @@ def torch_generator(seed=None, device="cpu") -> torch.Generator:
     else:
         rng(seed)  # validates type and sign
         value = int(seed)
+        if value >= 2**63:  # torch takes 64-bit seeds; larger ints go through numpy's hashing
+            value = int(np.random.default_rng(value).integers(0, 2**63 - 1))
     gen = torch.Generator(device=device)
     gen.manual_seed(value)
     return gen
@@ -53,8 +63,26 @@ def seed_all(seed: int) -> np.random.Generator:
     return np.random.default_rng(int(seed))
 
 
+def check_device(name: str, value) -> str:
+    """``value`` if it is one of :data:`DEVICES` and usable here, else ``ValueError`` naming ``name``."""
+    if value not in DEVICES:
+        raise ValueError(f"{name} must be one of {', '.join(DEVICES)}; got {value!r}")
+    if value == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"{name}=cuda, but torch sees no CUDA device here")
+    return value
+
+
 def device(prefer_cuda: bool = False) -> torch.device:
-    """``cuda`` when CUDA is present and ``prefer_cuda`` is true, else ``cpu``."""
+    """The device to compute on.
+
+    ``$RGDL_DEVICE`` decides when set: ``cpu``, ``cuda`` (an error if absent) or
+    ``auto`` (CUDA when present). Unset: ``cuda`` when CUDA is present and
+    ``prefer_cuda`` is true, else ``cpu``.
+    """
+    choice = os.environ.get(DEVICE_VAR, "").strip()
+    if choice:
+        choice = check_device(f"${DEVICE_VAR}", choice)
+        prefer_cuda = choice != "cpu"
     if prefer_cuda and torch.cuda.is_available():
         return torch.device("cuda")
     return torch.device("cpu")

@@ -1,0 +1,180 @@
+"""Committed records of reproductions, and the book page that shows them.
+
+``python -m rgdl reproduce --scale paper --record`` writes, for every chapter
+that ran, ``results/<scale>/<chapter>.json``: every number the chapter recorded
+and every claim with its verdict, the device and library versions, the wall
+time and the git commit. These files are committed, so a reader sees what a
+paper-scale run gave without running it. :func:`render` turns them into the
+page ``book/reproductions.md`` (``python -m rgdl reproductions`` rewrites it;
+a test checks that the committed page is up to date and that every record
+holds its schema and its claims).
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import platform
+import subprocess
+from pathlib import Path
+
+from ..core.io import atomic_write_text
+from . import scales
+
+__all__ = ["write_record", "load_records", "check_record", "render", "RECORD_KEYS", "PAGE"]
+
+#: Keys every record holds.
+RECORD_KEYS = ("chapter", "scale", "status", "seconds", "records", "claims", "device",
+               "versions", "git", "date")
+
+#: The page :func:`render` writes, relative to the repository root.
+PAGE = Path("book") / "reproductions.md"
+
+
+def _git(root: Path) -> dict:
+    def run(*args):
+        try:
+            res = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True,
+                                 timeout=20)
+        except (OSError, subprocess.SubprocessError):
+            return ""
+        return res.stdout.strip() if res.returncode == 0 else ""
+
+    return {"commit": run("rev-parse", "HEAD") or None,
+            "dirty": bool(run("status", "--porcelain", "--untracked-files=no"))}
+
+
+def _device(device: str | None) -> dict:
+    import torch
+
+    from ..core import runtime
+
+    saved = os.environ.get(runtime.DEVICE_VAR)
+    if device is not None:
+        os.environ[runtime.DEVICE_VAR] = device
+    try:
+        dev = runtime.device(prefer_cuda=True)
+    finally:
+        if device is not None:
+            if saved is None:
+                os.environ.pop(runtime.DEVICE_VAR, None)
+            else:
+                os.environ[runtime.DEVICE_VAR] = saved
+    if dev.type == "cuda":
+        name = torch.cuda.get_device_name(dev)
+    else:
+        name = platform.processor() or platform.machine()
+    return {"type": dev.type, "name": name, "cpu_count": os.cpu_count()}
+
+
+def _versions() -> dict:
+    import numpy
+    import torch
+
+    from .. import __version__
+
+    return {"python": platform.python_version(), "rgdl": __version__,
+            "torch": torch.__version__, "numpy": numpy.__version__}
+
+
+def write_record(root, chapter: str, entry: dict, device: str | None = None) -> Path:
+    """Write ``results/<scale>/<chapter>.json`` under ``root`` from a ``results.json`` entry."""
+    rec = {"chapter": chapter, "scale": entry["scale"], "status": entry["status"],
+           "seconds": entry["seconds"], "records": entry.get("records", {}),
+           "claims": entry.get("claims", {}), "device": _device(device),
+           "versions": _versions(), "git": _git(Path(root)),
+           "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
+    check_record(rec, chapter)
+    path = Path(root) / "results" / rec["scale"] / f"{chapter}.json"
+    atomic_write_text(path, json.dumps(rec, indent=1, sort_keys=True) + "\n")
+    return path
+
+
+def check_record(rec, name: str = "record") -> dict:
+    """Raise ``ValueError`` naming what is wrong unless ``rec`` is a complete record."""
+    if not isinstance(rec, dict):
+        raise ValueError(f"{name}: a record is a JSON object")
+    missing = [k for k in RECORD_KEYS if k not in rec]
+    if missing:
+        raise ValueError(f"{name}: missing keys {missing}")
+    scales.check_scale(rec["scale"])
+    if not isinstance(rec["claims"], dict) or not rec["claims"]:
+        raise ValueError(f"{name}: no claims")
+    for cname, c in rec["claims"].items():
+        for key in ("kind", "value", "lo", "hi", "holds"):
+            if key not in c:
+                raise ValueError(f"{name}: claim {cname} has no {key!r}")
+    if not isinstance(rec["device"], dict) or "type" not in rec["device"]:
+        raise ValueError(f"{name}: device must name its type")
+    if not isinstance(rec["seconds"], (int, float)) or rec["seconds"] < 0:
+        raise ValueError(f"{name}: seconds must be a non-negative number")
+    return rec
+
+
+def load_records(root) -> dict:
+    """``{scale: {chapter: record}}`` for every ``results/<scale>/*.json`` under ``root``."""
+    out = {}
+    for path in sorted((Path(root) / "results").glob("*/*.json")):
+        rec = check_record(json.loads(path.read_text()), str(path))
+        out.setdefault(rec["scale"], {})[rec["chapter"]] = rec
+    return out
+
+
+def _fmt(c: dict) -> str:
+    from .record import format_value
+
+    return format_value(c)
+
+
+def _chapter_table(name: str, by_scale: dict) -> list[str]:
+    present = [s for s in scales.SCALES if name in by_scale.get(s, {})]
+    lines = [f"## {name}", ""]
+    for s in present:
+        rec = by_scale[s][name]
+        dev = rec["device"]
+        commit = (rec["git"].get("commit") or "unknown")[:10]
+        lines.append(f"- **{s}**: {dev['type']} ({dev.get('name') or '?'}, "
+                     f"{dev.get('cpu_count')} cores), {rec['seconds'] / 60:.1f} min, "
+                     f"commit `{commit}`, torch {rec['versions'].get('torch')}, {rec['date']}")
+    lines += ["", "| claim | kind | " + " | ".join(present) + " | bound |",
+              "|---|---|" + "---|" * len(present) + "---|"]
+    names = list(dict.fromkeys(c for s in present for c in by_scale[s][name]["claims"]))
+    from .record import format_bound
+
+    for cname in names:
+        cells, kind, bound = [], "", ""
+        for s in present:
+            c = by_scale[s][name]["claims"].get(cname)
+            if c is None:
+                cells.append("")
+                continue
+            kind, bound = c["kind"], format_bound(c)
+            cells.append(_fmt(c) + ("" if c["holds"] else " (FAILS)"))
+        lines.append(f"| `{cname}` | {kind} | " + " | ".join(cells) + f" | {bound} |")
+    return lines + [""]
+
+
+def render(root) -> str:
+    """The Markdown of the Reproductions page from the committed records."""
+    by_scale = load_records(root)
+    lines = ["# Reproductions", "",
+             "Each chapter records every number it computes and checks every claim it makes. "
+             "This page shows the committed records of runs at each scale "
+             "(`results/<scale>/<chapter>.json`, written by "
+             "`python -m rgdl reproduce --scale paper --record`), side by side, with the "
+             "device that produced them. Empirical claims show mean ± standard error over "
+             "seeds. The page is generated: `python -m rgdl reproductions` rewrites it.", ""]
+    chapters = sorted({c for recs in by_scale.values() for c in recs})
+    if not chapters:
+        lines += ["No run has been recorded yet.", ""]
+    for name in chapters:
+        lines += _chapter_table(name, by_scale)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def write_page(root) -> Path:
+    """Write :data:`PAGE` under ``root`` from the records."""
+    path = Path(root) / PAGE
+    atomic_write_text(path, render(root))
+    return path
