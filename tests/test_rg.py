@@ -296,3 +296,55 @@ def test_vrg_monitor_and_couplings():
     J_f = cp.ising_couplings(rg.rbm_hidden_hamiltonian(flipped))
     J_r = cp.flip_gauge(raw, 1)
     assert np.allclose(J_f[1:], J_r[1:], atol=1e-12)  # equal up to the constant
+
+
+# ------------------------------------ one implementation per primitive (issue #11)
+def _old_sum_out(x, spins):
+    """The formula rgdl.rg used before it called rgdl.core.units.sum_out (the oracle here)."""
+    if spins:
+        a = np.abs(x)
+        return (a + np.log1p(np.exp(-2 * a))).sum(-1)
+    return np.logaddexp(0.0, x).sum(-1)
+
+
+@FAST
+@given(n_v=st.integers(1, 8), n_h=st.integers(1, 6), spins=st.booleans(),
+       seed=st.integers(0, 2**31))
+def test_marginal_hamiltonians_match_the_old_numpy_formula(n_v, n_h, spins, seed):
+    rbm = random_rbm(n_v, n_h, spins, seed, scale=2.0)
+    W, b, c = (x.numpy() for x in (rbm.W, rbm.b, rbm.c))
+    v, h = cp.states(n_v, rbm.values), cp.states(n_h, rbm.values)
+    old_v = -(v @ b) - _old_sum_out(v @ W + c, spins)
+    old_h = -(h @ c) - _old_sum_out(h @ W.T + b, spins)
+    assert np.max(np.abs(rg.rbm_visible_hamiltonian(rbm) - old_v)) < 1e-12
+    assert np.max(np.abs(rg.rbm_hidden_hamiltonian(rbm) - old_h)) < 1e-12
+
+
+def test_marginal_hamiltonians_of_float32_and_duck_typed_rbms():
+    rbm = random_rbm(5, 3, False, 7)
+    expected = rg.rbm_visible_hamiltonian(rbm)
+
+    class Params:
+        W, b, c, spins = rbm.W.numpy(), rbm.b.numpy(), rbm.c.numpy(), False
+
+    assert np.max(np.abs(rg.rbm_visible_hamiltonian(Params()) - expected)) < 1e-12
+    single = rbm.copy().to(dtype=torch.float32)
+    out = rg.rbm_visible_hamiltonian(single)
+    assert out.dtype == np.float64 and single.dtype == torch.float32  # argument untouched
+    assert np.max(np.abs(out - expected)) < 1e-5
+
+
+@FAST
+@given(N=st.integers(2, 10), K=st.floats(-2, 2), B=st.floats(-1, 1))
+def test_ring_hamiltonian_is_the_chain_energy(N, K, B):
+    s = cp.states(N)
+    old = -K * np.sum(s * np.roll(s, -1, axis=1), axis=1) - B * s.sum(axis=1)
+    assert np.max(np.abs(rg.ring_hamiltonian(N, K, B) - old)) < 1e-12
+
+
+def test_state_index_in_couplings():
+    J = np.random.default_rng(3).normal(size=1 << 6)
+    s = cp.states(6)[[0, 5, 33, 63]]
+    assert np.allclose(cp.ising_energy(J, s), cp.ising_energy(J)[[0, 5, 33, 63]], atol=1e-12)
+    flips = np.array([True, False, True, False, False, True])
+    assert np.array_equal(cp.flip_gauge(J, flips), cp.flip_gauge(J, 0b100101))

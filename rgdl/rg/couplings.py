@@ -37,7 +37,7 @@ import numbers
 import numpy as np
 
 from ..core import validate
-from ..core.states import spin_states
+from ..core.states import spin_states, state_index
 
 __all__ = [
     "MAX_SPINS", "walsh_hadamard", "states", "hamiltonian_table", "ising_couplings",
@@ -167,8 +167,7 @@ def ising_energy(J, spins=None) -> np.ndarray:
     if spins is None:
         return table
     s = validate.binary("spins", spins, (-1, 1)).reshape(-1, n)
-    idx = ((s > 0).astype(np.int64) << np.arange(n)).sum(axis=1)
-    return table[idx]
+    return table[state_index(s, (-1, 1))]
 
 
 def popcount(x) -> np.ndarray:
@@ -228,7 +227,7 @@ def flip_gauge(J, flips) -> np.ndarray:
         f = np.asarray(flips, dtype=bool).reshape(-1)
         if f.shape[0] != n:
             raise ValueError(f"flips must have {n} entries; got {f.shape[0]}")
-        mask = int((f.astype(np.int64) << np.arange(n)).sum())
+        mask = int(state_index(f, (False, True)))
     sign = np.where(popcount(np.arange(size) & mask) % 2 == 1, -1.0, 1.0)
     return J * sign
 

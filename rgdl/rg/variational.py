@@ -32,10 +32,13 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
+import torch
 from scipy.special import logsumexp
 
+from .. import chain
 from ..core import validate
 from ..core.states import state_index
+from ..rbm import RBM
 from .couplings import flip_gauge, hamiltonian_table, ising_couplings, states
 
 __all__ = [
@@ -122,7 +125,8 @@ def as_operator(T, n_visible: int | None = None, n_hidden: int | None = None,
                         tuple(visible_values), tuple(hidden_values))
     table = np.asarray(T, dtype=np.float64)
     if table.ndim != 2:
-        raise ValueError(f"T must be an Operator, a callable or a 2-D table; got shape {table.shape}")
+        raise ValueError("T must be an Operator, a callable or a 2-D table; "
+                         f"got shape {table.shape}")
     nv, nh = (s.bit_length() - 1 for s in table.shape)
     if (1 << nv, 1 << nh) != table.shape or nv < 1 or nh < 1:
         raise ValueError(f"a table T must have shape (2^n_visible, 2^n_hidden); got {table.shape}")
@@ -224,7 +228,8 @@ def kl_divergence(H_p, H_q) -> float:
     H_p = np.asarray(H_p, dtype=np.float64)
     H_q = np.asarray(H_q, dtype=np.float64)
     if H_p.shape != H_q.shape or H_p.ndim != 1:
-        raise ValueError(f"H_p and H_q must be 1-D tables of one shape; got {H_p.shape}, {H_q.shape}")
+        raise ValueError("H_p and H_q must be 1-D tables of one shape; "
+                         f"got {H_p.shape}, {H_q.shape}")
     log_p = -H_p + free_energy(H_p)
     log_q = -H_q + free_energy(H_q)
     p = np.exp(log_p)
@@ -244,35 +249,53 @@ def rbm_parameters(rbm):
     except AttributeError:
         raise TypeError(f"rbm must have W, b and c; got {type(rbm).__name__}") from None
     if W.ndim != 2 or b.shape != (W.shape[0],) or c.shape != (W.shape[1],):
-        raise ValueError(f"rbm parameters have inconsistent shapes W{W.shape}, b{b.shape}, c{c.shape}")
+        raise ValueError("rbm parameters have inconsistent shapes "
+                         f"W{W.shape}, b{b.shape}, c{c.shape}")
     if not (np.all(np.isfinite(W)) and np.all(np.isfinite(b)) and np.all(np.isfinite(c))):
         raise ValueError("rbm parameters must be finite")
     return W, b, c, bool(getattr(rbm, "spins", False))
 
 
-def _sum_out(x: np.ndarray, spins: bool) -> np.ndarray:
-    """sum_j ln sum_{s_j} e^{s_j x_j}: ln(1 + e^x) for 0/1 units, ln 2cosh x for spins."""
-    if spins:
-        a = np.abs(x)
-        return (a + np.log1p(np.exp(-2 * a))).sum(-1)
-    return np.logaddexp(0.0, x).sum(-1)
+def _float64_rbm(rbm) -> RBM:
+    """``rbm`` as a float64 :class:`~rgdl.rbm.RBM` on the CPU (a copy; ``rbm`` is untouched)."""
+    W, b, c, spins = rbm_parameters(rbm)
+    if isinstance(rbm, RBM):
+        return rbm.copy().to(dtype=torch.float64, device="cpu")
+    out = RBM(W.shape[0], W.shape[1], spins=spins, dtype=torch.float64, seed=0)
+    out.W, out.b, out.c = (torch.from_numpy(x) for x in (W, b, c))
+    return out
+
+
+def _neg_energy_table(W, b, c, v, h) -> np.ndarray:
+    """-E(v, h) = b.v + c.h + v.W.h for every pair of rows of ``v`` and ``h``, shape (A, B)."""
+    return (v @ b)[:, None] + (h @ c)[None, :] + (v @ W) @ h.T
 
 
 def rbm_visible_hamiltonian(rbm) -> np.ndarray:
-    """H_RBM(v) = -ln Tr_h e^{-E(v, h)} for all 2^n_v visible states (float64, MS eq. 13).
+    """H_RBM(v) = -ln Tr_h e^{-E(v, h)} for all 2^n_v visible states, in float64.
 
-    = -b.v - sum_j ln(1 + e^{c_j + (vW)_j}) for 0/1 units (ln 2cosh for spins).
+    .. math::
+       \\mathcal{H}^{RBM}(v) = -b \\cdot v - \\sum_j \\ln \\sum_{h_j} e^{h_j (c_j + (vW)_j)}
+
+    (Mehta & Schwab 2014, eq. 13): computed by :meth:`rgdl.rbm.RBM.visible_hamiltonian`
+    on a float64 copy of ``rbm``, over the states of :func:`rgdl.rg.couplings.states`.
     """
-    W, b, c, spins = rbm_parameters(rbm)
-    v = states(W.shape[0], (-1, 1) if spins else (0, 1))
-    return -(v @ b) - _sum_out(v @ W + c, spins)
+    m = _float64_rbm(rbm)
+    v = torch.from_numpy(states(m.n_visible, m.values))
+    return m.visible_hamiltonian(v).numpy()
 
 
 def rbm_hidden_hamiltonian(rbm) -> np.ndarray:
-    """H_RBM(h) = -ln Tr_v e^{-E(v, h)} for all 2^n_h hidden states (float64, MS eq. 14)."""
-    W, b, c, spins = rbm_parameters(rbm)
-    h = states(W.shape[1], (-1, 1) if spins else (0, 1))
-    return -(h @ c) - _sum_out(h @ W.T + b, spins)
+    """H_RBM(h) = -ln Tr_v e^{-E(v, h)} for all 2^n_h hidden states, in float64.
+
+    .. math::
+       \\mathcal{H}^{RBM}(h) = -c \\cdot h - \\sum_i \\ln \\sum_{v_i} e^{v_i (b_i + (Wh)_i)}
+
+    (Mehta & Schwab 2014, eq. 14), by :meth:`rgdl.rbm.RBM.hidden_hamiltonian`.
+    """
+    m = _float64_rbm(rbm)
+    h = torch.from_numpy(states(m.n_hidden, m.values))
+    return m.hidden_hamiltonian(h).numpy()
 
 
 def rbm_conditional(rbm) -> np.ndarray:
@@ -280,8 +303,7 @@ def rbm_conditional(rbm) -> np.ndarray:
     W, b, c, spins = rbm_parameters(rbm)
     vals = (-1, 1) if spins else (0, 1)
     v, h = states(W.shape[0], vals), states(W.shape[1], vals)
-    neg_e = (v @ b)[:, None] + (h @ c)[None, :] + (v @ W) @ h.T
-    return neg_e + rbm_visible_hamiltonian(rbm)[:, None]
+    return _neg_energy_table(W, b, c, v, h) + rbm_visible_hamiltonian(rbm)[:, None]
 
 
 def T_rbm(rbm, H_v) -> Operator:
@@ -302,8 +324,7 @@ def T_rbm(rbm, H_v) -> Operator:
     H = _visible_table(H_v, n_v, vals)
 
     def fn(v, h):
-        neg_e = (v @ b)[:, None] + (h @ c)[None, :] + (v @ W) @ h.T
-        return neg_e + H[state_index(v, vals)][:, None]
+        return _neg_energy_table(W, b, c, v, h) + H[state_index(v, vals)][:, None]
 
     return Operator(fn, n_v, n_h, vals, vals)
 
@@ -368,8 +389,7 @@ def ring_hamiltonian(N: int, K: float, B: float = 0.0) -> np.ndarray:
     """Table of H(s) = -K sum_i s_i s_{i+1} - B sum_i s_i on a ring of N spins."""
     N = validate.positive_int("N", N, minimum=2)
     K, B = validate.finite_float("K", K), validate.finite_float("B", B)
-    s = states(N)
-    return -K * np.sum(s * np.roll(s, -1, axis=1), axis=1) - B * s.sum(axis=1)
+    return chain.energy(states(N), K, B)
 
 
 def torus_hamiltonian(L: int, K: float) -> np.ndarray:
@@ -443,14 +463,13 @@ def free_energy_recursion(N: int, K: float, b: int = 2) -> tuple[float, float]:
 
     ln Z is taken from the transfer matrix (:func:`rgdl.chain.log_partition`).
     """
-    from .. import chain
-
     N = validate.positive_int("N", N, minimum=2)
     b = validate.positive_int("b", b)
     if N % b or N // b < 2:
         raise ValueError(f"N = {N} must be a multiple of b = {b} with at least 2 blocks")
     lhs = chain.log_partition(N, K)
-    rhs = (N // b) * decimation_constant(K, b) + chain.log_partition(N // b, decimation_coupling(K, b))
+    rhs = ((N // b) * decimation_constant(K, b)
+           + chain.log_partition(N // b, decimation_coupling(K, b)))
     return float(lhs), float(rhs)
 
 
