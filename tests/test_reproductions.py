@@ -1,0 +1,40 @@
+"""The committed records of reproductions (results/<scale>/<chapter>.json) and their page."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from rgdl.book import chapters, reproductions
+
+REPO = Path(__file__).resolve().parent.parent
+RECORDS = sorted((REPO / "results").glob("*/*.json"))
+
+
+@pytest.mark.parametrize("path", RECORDS, ids=[f"{p.parent.name}/{p.stem}" for p in RECORDS])
+def test_every_committed_record_has_its_schema_and_its_claims_hold(path):
+    rec = reproductions.check_record(json.loads(path.read_text()), str(path))
+    assert rec["chapter"] == path.stem and rec["scale"] == path.parent.name
+    assert rec["chapter"] in {c.name for c in chapters.list_chapters(REPO)}
+    assert rec["status"] == "ok"
+    failed = [name for name, c in rec["claims"].items() if not c["holds"]]
+    assert not failed, f"{path}: claims that do not hold: {failed}"
+    for name, c in rec["claims"].items():
+        assert c["kind"] in ("identity", "oracle", "empirical"), name
+        if c["kind"] == "empirical":
+            assert c["n"] >= {"smoke": 2, "book": 3, "paper": 5}[rec["scale"]], name
+
+
+def test_the_reproductions_page_is_up_to_date():
+    page = REPO / reproductions.PAGE
+    assert page.read_text() == reproductions.render(REPO), \
+        "book/reproductions.md is stale: run python -m rgdl reproductions"
+
+
+def test_check_record_names_what_is_missing():
+    with pytest.raises(ValueError, match="missing keys"):
+        reproductions.check_record({"chapter": "x"})
+    with pytest.raises(ValueError, match="object"):
+        reproductions.check_record([])
