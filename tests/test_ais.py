@@ -52,3 +52,30 @@ def test_ais_is_reproducible_and_validates():
         ais_log_partition(rbm, n_runs=1)
     b = base_rate_biases(np.array([[0, 1], [0, 1], [1, 1], [0, 0]]))
     assert float(b[0]) == pytest.approx(math.log(0.25 / 0.75))
+
+
+def test_ais_against_exact_and_sweep():
+    from rgdl.rbm.ais import AISCheck, ais_against_exact, ais_sweep
+
+    rbm = RBM(8, 5, seed=0)
+    rbm.W = rbm.W * 100  # couplings of order one
+    check = ais_against_exact(rbm, n_runs=50, n_betas=300, seed=4)
+    assert isinstance(check, AISCheck)
+    # the same numbers as the two functions it combines
+    assert check.exact == log_partition(rbm)
+    assert (check.estimate, check.stderr) == ais_log_partition(rbm, n_runs=50, n_betas=300,
+                                                               seed=4)
+    assert check.error == check.estimate - check.exact
+    assert check.sigmas == pytest.approx(abs(check.error) / check.stderr)
+    assert (check.n_runs, check.n_betas) == (50, 300) and check.seconds >= 0
+    # 4 standard errors plus a floor for the delta-method error itself
+    assert abs(check.error) <= 4 * check.stderr + 0.02
+    sweep = ais_sweep(rbm, [30, 300], n_runs=50, seed=4)
+    assert [c.n_betas for c in sweep] == [30, 300]
+    assert sweep[1].estimate == check.estimate and sweep[1].exact == check.exact
+    assert AISCheck(1.0, 1.0, 0.0, 2, 3, 0.0).sigmas == 0.0
+    assert AISCheck(1.0, 1.5, 0.0, 2, 3, 0.0).sigmas == math.inf
+    with pytest.raises(ValueError, match="n_betas_grid"):
+        ais_sweep(rbm, [])
+    with pytest.raises(ValueError, match="n_betas_grid"):
+        ais_sweep(rbm, [2])

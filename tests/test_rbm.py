@@ -12,17 +12,13 @@ from rgdl.rbm.datasets import bars_and_stripes, binarized_digits
 from rgdl.rbm import (RBM, cd_gradient, enumerate_states, exact_gradient, fit,
                       free_energy_gap, load_checkpoint, log_likelihood, log_partition,
                       pseudo_log_likelihood, reconstruction_error)
+from rgdl.rbm.model import EnumerationErrors, enumeration_errors, gaussian_rbm
 
 F64 = torch.float64
 
 
 def random_rbm(nv, nh, spins=False, seed=0, scale=1.0):
-    rbm = RBM(nv, nh, spins=spins, dtype=F64, seed=seed)
-    g = torch.Generator().manual_seed(seed)
-    rbm.W = scale * torch.randn(nv, nh, generator=g, dtype=F64)
-    rbm.b = scale * torch.randn(nv, generator=g, dtype=F64)
-    rbm.c = scale * torch.randn(nh, generator=g, dtype=F64)
-    return rbm
+    return gaussian_rbm(nv, nh, spins=spins, seed=seed, scale=scale)
 
 
 def brute_energy_table(rbm):
@@ -57,6 +53,47 @@ def test_enumeration_identities(spins, nv, nh):
     assert torch.allclose(rbm.p_h_given_v(V), ph, atol=1e-10, rtol=0)
     pv = (P[:, :, None] * (V[:, None, :] == top)).sum(0) / P.sum(0)[:, None]
     assert torch.allclose(rbm.p_v_given_h(H), pv, atol=1e-10, rtol=0)
+
+
+def test_gaussian_rbm_draws_w_then_b_then_c_from_one_generator():
+    rbm = gaussian_rbm(6, 4, spins=True, seed=2, scale=0.5)
+    g = torch.Generator().manual_seed(2)
+    assert torch.equal(rbm.W, 0.5 * torch.randn(6, 4, generator=g, dtype=F64))
+    assert torch.equal(rbm.b, 0.5 * torch.randn(6, generator=g, dtype=F64))
+    assert torch.equal(rbm.c, 0.5 * torch.randn(4, generator=g, dtype=F64))
+    assert rbm.spins and rbm.W.dtype == F64
+    with pytest.raises(ValueError, match="scale"):
+        gaussian_rbm(3, 2, scale=0.0)
+
+
+@pytest.mark.parametrize("spins", [False, True])
+@pytest.mark.parametrize("nv,nh", [(6, 4), (4, 7), (1, 1)])
+def test_enumeration_errors_are_round_off(spins, nv, nh):
+    # the closed forms against the joint table: round-off only, float64
+    err = enumeration_errors(gaussian_rbm(nv, nh, spins=spins, seed=nv + nh))
+    assert isinstance(err, EnumerationErrors)
+    assert err.max == max(err.p_visible, err.p_hidden, err.log_z)
+    assert 0 <= err.max < 1e-12
+
+
+def test_enumeration_errors_catch_a_wrong_closed_form(monkeypatch):
+    # the check can fail: a closed form that forgets the hidden bias is caught
+    rbm = gaussian_rbm(5, 3, seed=1)
+    wrong = lambda v: -(v @ rbm.b) - torch.nn.functional.softplus(v @ rbm.W).sum(1)
+    monkeypatch.setattr(RBM, "visible_hamiltonian", lambda self, v: wrong(v))
+    err = enumeration_errors(rbm)
+    assert err.p_visible > 1e-3 and err.p_hidden < 1e-12
+
+
+def test_enumeration_errors_validate():
+    with pytest.raises(TypeError, match="rbm"):
+        enumeration_errors("not an rbm")
+    with pytest.raises(ValueError, match="units"):
+        enumeration_errors(RBM(12, 12))
+    bad = RBM(3, 2)
+    bad.b[0] = float("inf")
+    with pytest.raises(ValueError, match="rbm.b"):
+        enumeration_errors(bad)
 
 
 @settings(max_examples=30, deadline=None)

@@ -8,7 +8,13 @@ biases ``b_A``) is morphed into the target RBM ``B`` along the geometric path
            \\prod_j \\sum_{h_j} e^{\\beta h_j (c_j + (vW)_j)},
            \\qquad 0 = \\beta_0 < \\beta_1 < \\dots < \\beta_K = 1,
 
-so that ``f_0`` has ``Z_0 = 2^{n_h} prod_i (1 + e^{b_{A,i}})`` (0/1 units) and
+that is, ``f_beta(v) = e^{(1-beta) b_A.v} sum_h e^{-beta E(v, h)}``: the visible
+marginal of the joint law ``p_beta(v, h) ~ exp(-(1-beta) E_A(v, h) - beta E(v, h))``
+with ``E_A = -b_A.v``, whose visible biases mix the base rates with the model's
+and whose hidden units feel the model's fields at inverse temperature ``beta``
+(Salakhutdinov & Murray 2008, sec. 3.2, with model A a base-rate model). Note that this is not
+``e^{(1-beta) b_A.v - beta H_RBM(v)}``: the hidden units are annealed inside the
+sum over ``h``. ``f_0`` has ``Z_0 = 2^{n_h} prod_i (1 + e^{b_{A,i}})`` (0/1 units) and
 ``f_1 = exp(-H_RBM(v))`` has ``Z_1 = Z``. Each of ``n_runs`` independent runs
 starts with an exact draw from the base model, accumulates the importance
 weight ``ln w = sum_k [ln f_{beta_k}(v_k) - ln f_{beta_{k-1}}(v_k)]`` and moves
@@ -19,7 +25,9 @@ weight ``ln w = sum_k [ln f_{beta_k}(v_k) - ln f_{beta_{k-1}}(v_k)]`` and moves
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import time
 
 import numpy as np
 import torch
@@ -29,9 +37,10 @@ from ..core import runtime
 from ..core.runtime import threads_for
 from ..core.units import sum_out
 from ..core.validate import positive_int
-from .model import RBM
+from .model import RBM, log_partition
 
-__all__ = ["ais_log_partition", "beta_schedule", "base_rate_biases"]
+__all__ = ["ais_log_partition", "beta_schedule", "base_rate_biases", "AISCheck",
+           "ais_against_exact", "ais_sweep"]
 
 
 def beta_schedule(n_betas: int) -> torch.Tensor:
@@ -164,3 +173,63 @@ def ais_log_partition(rbm, n_runs=100, n_betas=10000, seed=None, base=None, *,
     log_z = log_z0 + m + math.log(mean_w)
     stderr = float(w.std(unbiased=True)) / (math.sqrt(n_runs) * mean_w)
     return log_z, stderr
+
+
+@dataclasses.dataclass(frozen=True)
+class AISCheck:
+    """One AIS estimate of ``ln Z`` next to the exact value (:func:`ais_against_exact`)."""
+
+    exact: float
+    estimate: float
+    stderr: float
+    n_runs: int
+    n_betas: int
+    seconds: float
+
+    @property
+    def error(self) -> float:
+        """``ln Z_AIS - ln Z`` (nats)."""
+        return self.estimate - self.exact
+
+    @property
+    def sigmas(self) -> float:
+        """``|ln Z_AIS - ln Z|`` in units of the estimate's own standard error.
+
+        With a zero standard error (all weights equal): 0 if the estimate is
+        exact, else infinity.
+        """
+        if self.stderr > 0:
+            return abs(self.error) / self.stderr
+        return 0.0 if self.error == 0 else math.inf
+
+
+def ais_against_exact(rbm, n_runs=100, n_betas=10000, seed=None, base=None, *,
+                      exact=None) -> AISCheck:
+    """AIS (:func:`ais_log_partition`) next to the exact ``ln Z`` of one RBM.
+
+    The exact value comes from :func:`~rgdl.rbm.model.log_partition`.
+
+    .. math::  \\Delta = \\ln \\hat Z_{\\rm AIS} - \\ln Z, \\qquad
+               z = |\\Delta| / \\hat\\sigma_{\\ln Z}
+
+    ``z`` is approximately half-normal when the delta-method standard error is
+    right (Salakhutdinov & Murray 2008, sec. 4). ``exact`` skips the enumeration
+    when ``ln Z`` is already known.
+    """
+    exact = log_partition(rbm) if exact is None else float(exact)
+    t0 = time.perf_counter()
+    est, se = ais_log_partition(rbm, n_runs=n_runs, n_betas=n_betas, seed=seed, base=base)
+    return AISCheck(exact=exact, estimate=est, stderr=se, n_runs=n_runs, n_betas=n_betas,
+                    seconds=time.perf_counter() - t0)
+
+
+def ais_sweep(rbm, n_betas_grid, n_runs=100, seed=None, base=None) -> list[AISCheck]:
+    """:func:`ais_against_exact` for each number of temperatures in ``n_betas_grid``.
+
+    Every estimate uses the same ``seed``; ``ln Z`` is enumerated once.
+    """
+    grid = [positive_int("n_betas_grid entry", n, minimum=3) for n in n_betas_grid]
+    if not grid:
+        raise ValueError("n_betas_grid must not be empty")
+    exact = log_partition(rbm)
+    return [ais_against_exact(rbm, n_runs, n, seed, base, exact=exact) for n in grid]

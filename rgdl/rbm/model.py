@@ -24,6 +24,7 @@ the same code runs on CPU or GPU.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +39,7 @@ from ..core.validate import positive_int
 __all__ = [
     "RBM", "log_partition", "log_likelihood", "free_energy_gap", "pseudo_log_likelihood",
     "reconstruction_error", "enumerate_states", "exact_gradient", "cd_gradient",
+    "gaussian_rbm", "EnumerationErrors", "enumeration_errors",
 ]
 
 #: Largest smaller layer :func:`log_partition` agrees to enumerate (2**30 states).
@@ -329,6 +331,83 @@ def log_partition(rbm: RBM, chunk: int = 1 << 16) -> float:
         neg_h = s @ bias_m + sum_out(x, rbm.spins)
         parts.append(torch.logsumexp(neg_h, 0))
     return float(torch.logsumexp(torch.stack(parts), 0))
+
+
+def gaussian_rbm(n_visible: int, n_hidden: int, *, spins: bool = False, scale: float = 1.0,
+                 seed=0) -> RBM:
+    """A float64 RBM whose ``W``, ``b``, ``c`` are i.i.d. ``N(0, scale^2)``.
+
+    .. math::  W_{ij},\\ b_i,\\ c_j \\sim \\mathcal N(0, \\sigma^2),\\qquad \\sigma = \\text{scale}
+
+    With ``scale = 1`` the couplings are a hundred times stronger than a fresh
+    RBM's (``N(0, 0.01^2)``, Hinton 2010, sec. 8), the hard case for checks of
+    the closed forms. ``W``, then ``b``, then ``c`` are drawn from one torch
+    generator seeded with ``seed``.
+    """
+    scale = float(scale)
+    if not (scale > 0 and np.isfinite(scale)):
+        raise ValueError(f"scale must be finite and > 0; got {scale}")
+    rbm = RBM(n_visible, n_hidden, spins=spins, dtype=torch.float64, seed=seed)
+    gen = runtime.torch_generator(seed, "cpu")
+    f64 = torch.float64
+    rbm.W = scale * torch.randn(rbm.n_visible, rbm.n_hidden, generator=gen, dtype=f64)
+    rbm.b = scale * torch.randn(rbm.n_visible, generator=gen, dtype=f64)
+    rbm.c = scale * torch.randn(rbm.n_hidden, generator=gen, dtype=f64)
+    return rbm
+
+
+@dataclasses.dataclass(frozen=True)
+class EnumerationErrors:
+    """Largest deviations of the closed forms from the full table of ``E(v, h)``.
+
+    ``p_visible``: ``max_v |sum_h P(v,h) - exp(-H_RBM(v)) / Z|``; ``p_hidden``: the same
+    for ``h``; ``log_z``: ``|ln Z|`` of :func:`log_partition` minus that of the table, in
+    absolute value.
+    """
+
+    p_visible: float
+    p_hidden: float
+    log_z: float
+
+    @property
+    def max(self) -> float:
+        """The largest of the three."""
+        return max(self.p_visible, self.p_hidden, self.log_z)
+
+
+#: Most units (visible + hidden) :func:`enumeration_errors` tabulates (2^22 joint states).
+MAX_TABLE_UNITS = 22
+
+
+def enumeration_errors(rbm: RBM) -> EnumerationErrors:
+    """Check the marginal Hamiltonians and ``ln Z`` against the enumerated joint table.
+
+    .. math::
+       \\sum_h P(v,h) = \\frac{e^{-H_{RBM}(v)}}{Z},\\qquad
+       \\sum_v P(v,h) = \\frac{e^{-H_{RBM}(h)}}{Z},\\qquad
+       Z = \\sum_{v,h} e^{-E(v,h)}
+
+    (Mehta & Schwab 2014, eqs. 12-13). The table ``E(v, h)`` of all
+    ``2^(n_v + n_h)`` states is built from the energy alone, in float64, so every
+    error is round-off unless the closed forms are wrong.
+    """
+    if not isinstance(rbm, RBM):
+        raise TypeError(f"rbm must be an RBM; got {type(rbm).__name__}")
+    rbm.check_finite()
+    if rbm.n_visible + rbm.n_hidden > MAX_TABLE_UNITS:
+        raise ValueError(f"rbm has {rbm.n_visible + rbm.n_hidden} units; the joint table is "
+                         f"limited to {MAX_TABLE_UNITS}")
+    probe = rbm.copy().to(dtype=torch.float64)
+    V = enumerate_states(probe.n_visible, probe.values, device=probe.device)
+    H = enumerate_states(probe.n_hidden, probe.values, device=probe.device)
+    E = -(V @ probe.b)[:, None] - (H @ probe.c)[None, :] - V @ probe.W @ H.T
+    log_z = torch.logsumexp(-E.flatten(), 0)
+    P = torch.exp(-E - log_z)
+    pv = torch.exp(-probe.visible_hamiltonian(V) - log_z)
+    ph = torch.exp(-probe.hidden_hamiltonian(H) - log_z)
+    return EnumerationErrors(p_visible=float((P.sum(1) - pv).abs().max()),
+                             p_hidden=float((P.sum(0) - ph).abs().max()),
+                             log_z=abs(log_partition(probe) - float(log_z)))
 
 
 def _exact_log_z_tensor(rbm: RBM) -> torch.Tensor:
