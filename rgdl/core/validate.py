@@ -8,13 +8,50 @@ import numbers
 import numpy as np
 
 
-def positive_int(name: str, value, minimum: int = 1) -> int:
-    """``value`` as an int >= ``minimum``; ``TypeError``/``ValueError`` naming ``name``."""
+def positive_int(name: str, value, minimum: int = 1, maximum: int | None = None) -> int:
+    """``value`` as an int in [``minimum``, ``maximum``]; ``TypeError``/``ValueError`` naming ``name``.
+
+    ``maximum`` bounds sizes by what the machine can hold or the algorithm can
+    finish, so a call like ``n = 2**40`` is refused at the door, not after
+    minutes of work or an allocator error.
+    """
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an int; got {type(value).__name__}")
     if value < minimum:
         raise ValueError(f"{name} must be >= {minimum}; got {value}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be <= {maximum}; got {value}")
     return int(value)
+
+
+#: A generous bound on element counts (array entries) any one call may allocate.
+MAX_ELEMENTS = 1 << 31
+
+
+def elements(name: str, *sizes: int, itemsize: int = 8) -> int:
+    """Refuse a call whose arrays would need more than :data:`MAX_ELEMENTS` entries
+    or more memory than the machine has; ``name`` names the size arguments."""
+    total = 1
+    for n in sizes:
+        total *= int(n)
+    if total > MAX_ELEMENTS:
+        raise ValueError(f"{name}: {total:.3g} array entries exceed the limit of {MAX_ELEMENTS:.3g}")
+    avail = _available_memory()
+    if avail is not None and total * itemsize > avail:
+        raise ValueError(f"{name}: needs about {total * itemsize / 2**30:.1f} GiB; "
+                         f"{avail / 2**30:.1f} GiB are available")
+    return total
+
+
+def _available_memory() -> int | None:
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
 
 
 def positive_float(name: str, value, allow_zero: bool = False) -> float:

@@ -171,8 +171,17 @@ def ising_energy(J, spins=None) -> np.ndarray:
 
 
 def popcount(x) -> np.ndarray:
-    """Number of set bits of each integer in ``x`` (the order |S| of a subset mask)."""
-    x = np.asarray(x, dtype=np.int64).copy()
+    """Number of set bits of each integer in ``x`` (the order |S| of a subset mask).
+
+    ``x`` must hold non-negative integers below 2**62 (integer dtype or exact floats).
+    """
+    arr = np.asarray(x)
+    if arr.dtype.kind not in "iub" and not (arr.dtype.kind == "f" and np.all(np.isfinite(arr))
+                                            and np.all(arr == np.round(arr))):
+        raise TypeError(f"x must hold integers; got dtype {arr.dtype}")
+    if arr.size and (np.any(arr < 0) or np.any(arr >= 2.0**62)):
+        raise ValueError("x must hold non-negative integers below 2**62")
+    x = arr.astype(np.int64).copy()
     count = np.zeros_like(x)
     while np.any(x):
         count += x & 1

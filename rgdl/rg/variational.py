@@ -332,8 +332,8 @@ def T_rbm(rbm, H_v) -> Operator:
 # ----------------------------------------------------- block-spin operators
 def ring_blocks(N: int, b: int) -> list[list[int]]:
     """Consecutive blocks of ``b`` sites on a ring of ``N`` (N divisible by b)."""
-    N = validate.positive_int("N", N, minimum=2)
-    b = validate.positive_int("b", b)
+    N = validate.positive_int("N", N, minimum=2, maximum=1 << 24)
+    b = validate.positive_int("b", b, maximum=N)
     if N % b:
         raise ValueError(f"N = {N} must be divisible by b = {b}")
     return [list(range(j * b, (j + 1) * b)) for j in range(N // b)]
@@ -341,8 +341,8 @@ def ring_blocks(N: int, b: int) -> list[list[int]]:
 
 def torus_blocks(L: int, b: int) -> list[list[int]]:
     """b x b blocks of an L x L torus (site = x + L y); coarse site = X + (L/b) Y."""
-    L = validate.positive_int("L", L, minimum=2)
-    b = validate.positive_int("b", b)
+    L = validate.positive_int("L", L, minimum=2, maximum=1 << 12)
+    b = validate.positive_int("b", b, maximum=L)
     if L % b:
         raise ValueError(f"L = {L} must be divisible by b = {b}")
     m = L // b
