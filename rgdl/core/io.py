@@ -91,8 +91,8 @@ def _as_path(name: str, path) -> Path:
 def sha256_file(path, chunk: int = 1 << 20) -> str:
     """Hex SHA-256 of a file's bytes (read ``chunk`` bytes at a time)."""
     path = _as_path("path", path)
-    if isinstance(chunk, bool) or not isinstance(chunk, int) or chunk < 1:
-        raise ValueError(f"chunk must be a positive int; got {chunk!r}")
+    if isinstance(chunk, bool) or not isinstance(chunk, int) or not 1 <= chunk <= 1 << 30:
+        raise ValueError(f"chunk must be an int in [1, 2**30]; got {chunk!r}")
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(chunk), b""):

@@ -32,6 +32,11 @@ def rng(seed=None) -> np.random.Generator:
     raise TypeError(f"seed must be None, an int or a numpy Generator; got {type(seed).__name__}")
 
 
+def _seed64(value: int) -> int:
+    """Torch takes 64-bit seeds; larger ints go through numpy's seed hashing."""
+    return value if value < 2**63 else int(np.random.default_rng(value).integers(0, 2**63 - 1))
+
+
 def torch_generator(seed=None, device="cpu") -> torch.Generator:
     """Return a :class:`torch.Generator` on ``device`` seeded from ``seed``.
 
@@ -45,9 +50,12 @@ def torch_generator(seed=None, device="cpu") -> torch.Generator:
     else:
         rng(seed)  # validates type and sign
         value = int(seed)
-        if value >= 2**63:  # torch takes 64-bit seeds; larger ints go through numpy's hashing
-            value = int(np.random.default_rng(value).integers(0, 2**63 - 1))
-    gen = torch.Generator(device=device)
+        value = _seed64(value)
+    try:
+        gen = torch.Generator(device=device)
+    except (RuntimeError, TypeError) as err:
+        raise ValueError(f"device {device!r} is not a usable torch device "
+                         f"({str(err).splitlines()[0]})") from None
     gen.manual_seed(value)
     return gen
 
@@ -59,7 +67,7 @@ def seed_all(seed: int) -> np.random.Generator:
     """
     if not isinstance(seed, numbers.Integral) or isinstance(seed, bool) or seed < 0:
         raise ValueError(f"seed must be a non-negative int; got {seed!r}")
-    torch.manual_seed(int(seed))
+    torch.manual_seed(_seed64(int(seed)))
     return np.random.default_rng(int(seed))
 
 

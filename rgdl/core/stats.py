@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from .validate import positive_float, positive_int, real_array
+
 
 def _as_chains(x) -> np.ndarray:
-    x = np.asarray(x, dtype=np.float64)
+    x = real_array("x", x, ndim=(1, 2), finite=False)
     if x.ndim == 1:
         x = x[:, None]
     if x.ndim != 2:
@@ -57,6 +59,7 @@ def integrated_autocorr_time(x, c: float = 5.0) -> float:
     tau_int(W) = 1/2 + sum_{t=1}^{W} rho(t), with W the first window such that
     W >= c * tau_int(W). A constant series returns 0.5.
     """
+    c = positive_float("c", c)
     rho = autocorrelation(x)
     taus = 0.5 + np.cumsum(rho[1:])
     windows = np.arange(1, len(rho))
@@ -71,6 +74,7 @@ def binning_error(x, min_bins: int = 32) -> float:
     Blocks double in length while at least ``min_bins`` blocks per chain remain;
     the largest error along the way is returned (the plateau, conservatively).
     """
+    min_bins = positive_int("min_bins", min_bins, minimum=2)
     x = _as_chains(x)
     best = 0.0
     block = 1

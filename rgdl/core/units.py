@@ -20,6 +20,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .validate import real_array
+
 __all__ = ["sum_out", "log2cosh", "unit_values"]
 
 
@@ -48,9 +50,11 @@ def sum_out(x, spins: bool):
     -------
     The same kind as ``x`` (numpy arrays are computed in float64), shape (...).
     """
+    if not isinstance(spins, (bool, np.bool_)):
+        raise TypeError(f"spins must be a bool; got {type(spins).__name__}")
     if isinstance(x, torch.Tensor):
         # softplus returns x itself above its threshold; at torch's default (20) that drops
         # ln(1 + e^-20) = 2e-9, at 40 it drops 4e-18, below float64 round-off of x
         return (log2cosh(x) if spins else F.softplus(x, threshold=40.0)).sum(-1)
-    t = torch.from_numpy(np.asarray(x, dtype=np.float64))
+    t = torch.from_numpy(real_array("x", x))
     return sum_out(t, spins).numpy()

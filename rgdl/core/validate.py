@@ -87,3 +87,26 @@ def binary(name: str, x, values=(0, 1)) -> np.ndarray:
     if arr.size and not np.isin(arr, values).all():
         raise ValueError(f"{name} must contain only {values}; found other values")
     return arr
+
+
+def real_array(name: str, x, *, ndim=None, finite: bool = True, min_size: int = 0) -> np.ndarray:
+    """``x`` as a float64 array; ``TypeError``/``ValueError`` naming ``name`` if it is not one.
+
+    ``ndim`` (an int or a tuple of allowed ranks) checks the rank; ``finite``
+    rejects NaN and infinities; ``min_size`` the number of entries.
+    """
+    if x is None or isinstance(x, (str, bytes)):
+        raise TypeError(f"{name} must be an array of numbers; got {type(x).__name__}")
+    if hasattr(x, "detach"):
+        x = x.detach().cpu().numpy()
+    try:
+        arr = np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be an array of numbers; got {type(x).__name__}") from None
+    if ndim is not None and arr.ndim not in ((ndim,) if isinstance(ndim, int) else tuple(ndim)):
+        raise ValueError(f"{name} must have {ndim} dimension(s); got shape {arr.shape}")
+    if arr.size < min_size:
+        raise ValueError(f"{name} must have at least {min_size} entries; got {arr.size}")
+    if finite and not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return arr
