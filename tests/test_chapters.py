@@ -48,3 +48,38 @@ def test_chapter_follows_the_template(chapter):
     assert notebooks.MARK in last and "record.summary()" in last, "last code cell must be the results cell"
     assert notebooks.stray_outputs(nb) == [], "outputs are committed outside NBVAL_CHECK_OUTPUT cells"
     assert code[-1]["outputs"], "the results cell's checked output is not committed (python -m rgdl refresh)"
+
+
+#: Longest code cell and largest median code cell a chapter may have (lines).
+MAX_CELL_LINES, MAX_MEDIAN_LINES = 25, 10
+
+
+def _code_cells(chapter):
+    nb = json.loads(chapter.path.read_text())
+    return [c for c in nb["cells"] if c["cell_type"] == "code"]
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=[c.name for c in CHAPTERS])
+def test_chapter_cells_are_short_calls(chapter):
+    import statistics
+
+    lengths = [len("".join(c["source"]).splitlines()) for c in _code_cells(chapter)]
+    assert max(lengths) <= MAX_CELL_LINES, f"a code cell has {max(lengths)} lines"
+    assert statistics.median(lengths) <= MAX_MEDIAN_LINES, f"median code cell {statistics.median(lengths)}"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=[c.name for c in CHAPTERS])
+def test_figure_cells_hide_their_code_and_the_frame_cells_show_theirs(chapter):
+    cells = _code_cells(chapter)
+    for i, cell in enumerate(cells):
+        src = "".join(cell["source"])
+        tags = cell.get("metadata", {}).get("tags", [])
+        if "plots." in src or "plt." in src:
+            assert "hide-input" in tags or "remove-input" in tags, \
+                f"code cell {i} draws a figure but is not tagged hide-input:\n{src[:200]}"
+    frame = [cells[0], cells[-1]]  # the parameters and results cells stay visible
+    visible = [c for c in cells if "remove-input" not in c.get("metadata", {}).get("tags", [])]
+    if len(visible) > 1:
+        frame.append(visible[1])  # the set-up cell (after a hidden Colab install cell, if any)
+    for cell in frame:
+        assert "hide-input" not in cell.get("metadata", {}).get("tags", [])
