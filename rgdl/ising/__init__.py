@@ -16,16 +16,22 @@ Layout of the module
     - :mod:`rgdl.ising.observables`: observables of a batch of configurations, error bars, autocorrelation
       times and the dynamic exponent, Binder crossings.
     - :func:`block_spin`: Kadanoff's block-spin transformation.
+    - :mod:`rgdl.ising.experiments`: chapter 4's experiments, each returning a dataclass.
 """
 
 from __future__ import annotations
 
-from . import datasets, exact, mc, observables
+from . import datasets, exact, experiments, mc, observables
 from ..core.stats import autocorrelation, binning_error, integrated_autocorr_time
 from .datasets import CODE_VERSION, dataset, dataset_path
 from .exact import (
     correlation_length, critical_coupling, enumerate_log_partition, enumerate_thermo, exact_energy,
     exact_specific_heat, exact_thermo, log_partition, onsager_energy, spontaneous_magnetization,
+)
+from .exact import coupling_from_energy, specific_heat_peak  # the exact thermometer
+from .experiments import (
+    BlockFlowScan, DynamicExponents, ThermoScan, binder_crossings, block_flow_scan, dataset_check,
+    dynamic_exponents, thermo_scan,
 )
 from .mc import (
     AUTO_CLUSTER_WINDOW, LOCAL, MAX_BATCH_SPINS, METHODS, PRE_EQUILIBRATION_SWEEPS, Chains,
@@ -48,5 +54,7 @@ __all__ = [
     "susceptibility", "specific_heat", "binder_cumulant", "correlation_function",
     "estimate", "effective_sample_size", "autocorrelation_times", "fit_dynamic_exponent",
     "crossing", "block_spin", "block_flow", "BlockFlow", "integrated_autocorr_time", "binning_error", "autocorrelation",
-    "datasets", "exact", "mc", "observables",
+    "datasets", "exact", "mc", "observables", "coupling_from_energy", "specific_heat_peak",
+    "experiments", "thermo_scan", "ThermoScan", "binder_crossings", "dynamic_exponents",
+    "DynamicExponents", "block_flow_scan", "BlockFlowScan", "dataset_check",
 ]
