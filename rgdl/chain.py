@@ -13,11 +13,13 @@ Z = lambda_+^N + lambda_-^N) and checkerboard Metropolis.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from scipy.special import logsumexp
 from tqdm import tqdm
 
-from .core import validate
+from .core import stats, validate
 from .core.runtime import rng
 from .core.states import spin_states
 
@@ -178,3 +180,101 @@ def ring_correlations(samples) -> np.ndarray:
     s = np.asarray(samples, dtype=np.float64)
     f = np.fft.rfft(s, axis=-1)
     return np.fft.irfft(f * np.conj(f), n=s.shape[-1], axis=-1) / s.shape[-1]
+
+
+# ----------------------------------------------------------------------------- experiments
+
+@dataclass
+class RouteCheck:
+    """Enumeration against the transfer matrix over a grid of (N, K, B) (chapter 0)."""
+
+    cases: int  #: number of (N, K, B) cases compared
+    max_dev_log_partition: float  #: max |ln Z_enum - ln Z_TM|
+    max_dev_correlations: float  #: max over r of |<s0 sr>_enum - <s0 sr>_TM|
+
+
+def enumeration_vs_transfer(Ns, Ks, Bs) -> RouteCheck:
+    r"""Compare exact enumeration with the transfer matrix on every (N, K, B) of a grid.
+
+    .. math::
+
+        Z = \sum_s e^{-H(s)} = \operatorname{Tr} T^N = \lambda_+^N + \lambda_-^N,
+        \qquad \langle s_0 s_r \rangle = \operatorname{Tr}(S T^r S T^{N-r}) / Z
+
+    (Kramers & Wannier 1941). The two routes share only the Hamiltonian, so the
+    deviations are round-off unless one of them has a bug.
+    """
+    grid = [(N, K, B) for N in Ns for K in Ks for B in Bs]
+    if not grid:
+        raise ValueError("Ns, Ks and Bs must each hold at least one value")
+    for N, _, _ in grid:
+        _check_ring(N, 0.0, 0.0, MAX_ENUM)
+    dev_z = max(abs(log_partition_enum(N, K, B) - log_partition(N, K, B)) for N, K, B in grid)
+    dev_c = max(float(np.max(np.abs(correlations_enum(N, K, B) - correlations(N, K, B))))
+                for N, K, B in grid)
+    return RouteCheck(len(grid), float(dev_z), float(dev_c))
+
+
+@dataclass
+class MetropolisCheck:
+    """Metropolis on the ring against the transfer matrix, at several K and B = 0 (chapter 0).
+
+    Arrays run over ``K`` first; correlations over r = 0..lags-1. Errors are binning errors.
+    """
+
+    N: int
+    K: np.ndarray  #: couplings, shape (k,)
+    corr: np.ndarray  #: sampled <s_0 s_r>, shape (k, lags)
+    corr_err: np.ndarray  #: its binning error, shape (k, lags)
+    corr_exact: np.ndarray  #: exact <s_0 s_r> for r = 0..N-1, shape (k, N)
+    energy: np.ndarray  #: sampled H/N, shape (k,)
+    energy_err: np.ndarray  #: its binning error
+    tau_energy: np.ndarray  #: integrated autocorrelation time of H (sweeps)
+    xi: np.ndarray  #: -1 / ln C(1) from the samples
+    xi_err: np.ndarray  #: sigma_C(1) / (C(1) ln^2 C(1))
+    xi_exact: np.ndarray  #: -1 / ln tanh K
+    z_corr: float  #: max over K and r = 1..lags-1 of |C_mc - C_exact| / sigma
+    z_energy: float  #: max over K of |E_mc/N - E_exact/N| / sigma
+    z_xi: float  #: max over K of |xi_mc - xi_exact| / sigma_xi
+
+
+def metropolis_check(N: int, Ks, *, sweeps: int, chains: int, burn_in: int = 500,
+                     lags: int = 8, seed: int = 0) -> MetropolisCheck:
+    r"""Sample the ring at each K (B = 0) with :func:`metropolis` and compare with exact results.
+
+    .. math::
+
+        \frac{E}{N} = -K \langle s_0 s_1 \rangle, \qquad
+        \xi = -\frac{1}{\ln \tanh K}, \qquad
+        \hat\xi = -\frac{1}{\ln C(1)}, \quad
+        \sigma_\xi = \frac{\sigma_{C(1)}}{C(1) \ln^2 C(1)}
+
+    The error bars come from a binning analysis (Flyvbjerg & Petersen 1989).
+    ``seed`` is an int; the i-th K runs with seed ``seed + i``.
+    """
+    N = validate.positive_int("N", N, minimum=2)
+    Ks = np.asarray(Ks, dtype=np.float64)
+    if Ks.ndim != 1 or Ks.size == 0 or np.any(~np.isfinite(Ks)) or np.any(Ks <= 0):
+        raise ValueError("Ks must be a non-empty 1-D array of positive couplings")
+    lags = validate.positive_int("lags", lags, minimum=2)
+    if lags > N:
+        raise ValueError(f"lags must be <= N = {N}; got {lags}")
+    seed = validate.positive_int("seed", seed, minimum=0)
+    rows = []
+    for i, K in enumerate(Ks):
+        s = metropolis(N, K, 0.0, sweeps=sweeps, chains=chains, burn_in=burn_in, seed=seed + i)
+        corr = ring_correlations(s)  # (sweeps, chains, N)
+        e = energy(s, K) / N  # (sweeps, chains)
+        rows.append((corr.mean(axis=(0, 1))[:lags],
+                     [stats.binning_error(corr[:, :, r]) for r in range(lags)],
+                     e.mean(), stats.binning_error(e), stats.integrated_autocorr_time(e)))
+    corr, corr_err, e, e_err, tau = (np.array(x, dtype=np.float64) for x in zip(*rows))
+    exact = np.array([correlations(N, K) for K in Ks])
+    xi_exact = np.array([correlation_length(K) for K in Ks])
+    c1, c1_err = corr[:, 1], corr_err[:, 1]
+    xi, xi_err = -1.0 / np.log(c1), c1_err / (c1 * np.log(c1) ** 2)
+    z_corr = np.max(np.abs(corr[:, 1:] - exact[:, 1:lags]) / corr_err[:, 1:])
+    z_energy = np.max(np.abs(e + Ks * exact[:, 1]) / e_err)
+    z_xi = np.max(np.abs(xi - xi_exact) / xi_err)
+    return MetropolisCheck(N, Ks, corr, corr_err, exact, e, e_err, tau, xi, xi_err, xi_exact,
+                           float(z_corr), float(z_energy), float(z_xi))

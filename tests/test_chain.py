@@ -79,3 +79,53 @@ def test_exact_samples_match_probabilities():
 
 def test_ring_correlations_of_a_constant_ring_are_one():
     np.testing.assert_allclose(chain.ring_correlations(np.ones((2, 6))), 1.0)
+
+
+# ----------------------------------------------------------------------------- chapter 0 experiments
+
+def test_enumeration_vs_transfer_agrees_to_round_off():
+    r = chain.enumeration_vs_transfer([3, 6, 9], Ks=(-0.5, 0.3, 1.0), Bs=(0.0, 0.2))
+    assert r.cases == 18
+    assert 0.0 <= r.max_dev_log_partition < 1e-12
+    assert 0.0 <= r.max_dev_correlations < 1e-12
+
+
+@pytest.mark.parametrize("kwargs, word", [
+    (dict(Ns=[], Ks=[0.3], Bs=[0.0]), "Ns"),
+    (dict(Ns=[21], Ks=[0.3], Bs=[0.0]), "N"),
+    (dict(Ns=[1], Ks=[0.3], Bs=[0.0]), "N"),
+])
+def test_enumeration_vs_transfer_bad_input(kwargs, word):
+    with pytest.raises(ValueError, match=word):
+        chain.enumeration_vs_transfer(**kwargs)
+
+
+def test_metropolis_check_matches_exact_results_within_binning_errors():
+    r = chain.metropolis_check(16, [0.4, 0.8], sweeps=3000, chains=16, burn_in=200, lags=5, seed=3)
+    assert r.corr.shape == r.corr_err.shape == (2, 5)
+    assert r.corr_exact.shape == (2, 16)
+    np.testing.assert_allclose(r.corr[:, 0], 1.0)  # <s0 s0> = 1 in every sample
+    np.testing.assert_allclose(r.xi_exact, [chain.correlation_length(K) for K in (0.4, 0.8)])
+    # each |z| is ~ N(0, 1) for a correct sampler; the largest of 8 values is below 4.5 with
+    # probability ~ 1 - 8 * 7e-6 (4.5 sigma two-sided), so this fails only on a biased sampler
+    assert 0 <= r.z_corr < 4.5 and 0 <= r.z_energy < 4.5 and 0 <= r.z_xi < 4.5
+    again = chain.metropolis_check(16, [0.4, 0.8], sweeps=3000, chains=16, burn_in=200, lags=5,
+                                   seed=3)
+    assert again.z_corr == r.z_corr and again.z_xi == r.z_xi  # same seed, same numbers
+
+
+def test_metropolis_check_uses_seed_plus_index_per_coupling():
+    r = chain.metropolis_check(8, [0.5, 0.7], sweeps=50, chains=4, burn_in=0, lags=3, seed=10)
+    s = chain.metropolis(8, 0.7, 0.0, sweeps=50, chains=4, burn_in=0, seed=11)
+    np.testing.assert_allclose(r.corr[1], chain.ring_correlations(s).mean(axis=(0, 1))[:3])
+
+
+@pytest.mark.parametrize("kwargs, word", [
+    (dict(Ks=[-0.3]), "Ks"),
+    (dict(Ks=[]), "Ks"),
+    (dict(Ks=[0.3], lags=9), "lags"),
+    (dict(Ks=[0.3], seed=-1), "seed"),
+])
+def test_metropolis_check_bad_input(kwargs, word):
+    with pytest.raises(ValueError, match=word):
+        chain.metropolis_check(8, sweeps=10, chains=2, **kwargs)

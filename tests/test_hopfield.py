@@ -312,3 +312,159 @@ def test_async_reports_unconverged_trials():
     assert (sweeps == 2).any()  # one sweep is not enough from a random start at alpha = 0.15
     final, sweeps = hf.async_dynamics(hf.hebbian(xi), s0, max_sweeps=200, seed=32)
     assert (sweeps >= 1).all() and (sweeps <= 200).all()
+
+
+# ----------------------------------------------------------------------------- one state-to-index
+
+def test_state_index_is_the_core_one_and_keeps_its_own_check():
+    from rgdl.core import states
+
+    s = hf.random_patterns(50, 9, seed=40)
+    np.testing.assert_array_equal(hf.state_index(s), states.state_index(s, values=(-1, 1)))
+    np.testing.assert_array_equal(hf.all_states(9)[hf.state_index(s)], s)
+    with pytest.raises(ValueError, match="s"):
+        hf.state_index([[1, 0, 1]])  # 0 is not a spin value
+    with pytest.raises(ValueError, match="s"):
+        hf.state_index(np.ones(63))
+
+
+# ----------------------------------------------------------------------------- pseudo-inverse rule
+
+def test_pseudo_inverse_with_zero_diagonal_keeps_fixed_points_not_eigenvectors():
+    # #14 error 7: zeroing the diagonal of the projector Pi gives J xi = (1 - diag Pi) xi,
+    # which is not parallel to xi, but keeps every pattern a fixed point
+    xi = hf.random_patterns(20, 100, seed=41).astype(np.float64)
+    Pi = hf.pseudo_inverse(xi, zero_diagonal=False)
+    J = hf.pseudo_inverse(xi)
+    np.testing.assert_allclose(xi @ Pi, xi, atol=1e-10)  # eigenvectors of the projector
+    d = np.diag(Pi)
+    assert np.all((d >= 0) & (d < 1))
+    assert d.mean() == pytest.approx(20 / 100, abs=1e-10)  # trace of a rank-P projector = P
+    Jxi = xi @ J
+    np.testing.assert_allclose(Jxi, xi * (1 - d), atol=1e-10)
+    lam = np.einsum("pn,pn->p", Jxi, xi) / 100  # best eigenvalue for each pattern
+    residual = np.linalg.norm(Jxi - lam[:, None] * xi, axis=1) / np.linalg.norm(Jxi, axis=1)
+    assert residual.min() > 1e-3  # not an eigenvector: diag Pi varies from unit to unit
+    assert hf.is_fixed_point(J, xi).all()
+
+
+# ----------------------------------------------------------------------------- chapter 1 experiments
+
+def test_energy_descent_never_goes_up_and_ends_in_fixed_points():
+    d = hf.energy_descent(60, 5, 20, seed=42)
+    assert d.energies.shape[1] == 20
+    assert d.steps_checked == (d.energies.shape[0] - 1) * 20
+    assert d.max_energy_change <= 1e-9 and d.all_fixed and d.flips > 0
+    assert hf.energy_descent(60, 5, 20, seed=42).flips == d.flips
+
+
+def test_sync_cycles_counts_and_a_two_cycle_shown():
+    r = hf.sync_cycles(100, 10, 100, seed=43)
+    assert r.fixed + r.cycles + r.undecided == 100
+    assert r.undecided == 0 and r.max_lyapunov_change <= 1e-9
+    assert 0 <= r.cycle_fraction <= 1 and r.cycles > 0
+    # the run shown alternates between two different states: s(t+2) = s(t) != s(t+1)
+    assert r.hamming > 0
+    assert r.energies[-1] == pytest.approx(r.energies[-3])
+    assert np.all(np.diff(r.lyapunov) <= 1e-9)
+    assert np.all(np.diff(r.async_energies) <= 1e-9)
+
+
+def test_sync_cycles_follow_the_same_stream_as_the_inline_code():
+    g = np.random.default_rng(44)
+    J = hf.hebbian(hf.random_patterns(10, 80, seed=g))
+    s0 = hf.random_patterns(50, 80, seed=g)
+    _, period, _ = hf.sync_dynamics(J, s0, max_steps=500)
+    r = hf.sync_cycles(80, 10, 50, seed=np.random.default_rng(44))
+    assert r.cycles == int(np.sum(period == 2)) and r.fixed == int(np.sum(period == 1))
+
+
+def test_basins_shapes_and_low_load_recall():
+    b = hf.basins(200, [0.02, 0.3], [0.0, 0.2, 0.5], seed=45)
+    assert b.final.shape == (2, 3)
+    np.testing.assert_array_equal(b.patterns, [4, 60])
+    np.testing.assert_allclose(b.m0, [1.0, 0.6, 0.0])
+    assert b.final[0, 0] == 1.0 and b.final[0, 1] > 0.95  # low load: fixed and attracting
+    assert b.final[1, 0] < 0.9  # far above alpha_c the patterns are not kept
+    with pytest.raises(ValueError, match="alphas"):
+        hf.basins(200, [0.0], [0.1])
+
+
+def test_fixed_point_probability():
+    from scipy.special import ndtr
+
+    assert hf.fixed_point_probability(500, 0.05) == pytest.approx(0.9987, abs=1e-4)
+    # for large N the binomial tail becomes the Gaussian signal-to-noise estimate
+    assert hf.fixed_point_probability(20000, 0.05) == pytest.approx(
+        ndtr(1 / np.sqrt(0.05)) ** 20000, rel=0.02)
+    assert hf.fixed_point_probability(100, 0.01) == 1.0  # one pattern: no crosstalk
+    assert hf.fixed_point_probability(200, 0.05) > hf.fixed_point_probability(500, 0.05)
+    assert hf.fixed_point_probability(500, 0.14) < 0.5
+    with pytest.raises(ValueError, match="alpha"):
+        hf.fixed_point_probability(500, 0.0)
+
+
+def test_stored_fixed_fraction_agrees_with_the_crosstalk_estimate():
+    # at alpha = 0.1, N = 100 the estimate is 0.961, far enough from 1 for the test to have
+    # power; 100 networks of P = 10 give 1000 patterns, binomial sd sqrt(p (1 - p) / 1000) ~ 0.006
+    r = hf.stored_fixed_fraction(100, 0.1, 100, seed=46)
+    assert r.patterns == 1000
+    p = r.theory
+    assert p == pytest.approx(0.961, abs=1e-3)
+    assert abs(r.fraction - p) < 4 * np.sqrt(p * (1 - p) / r.patterns)
+    assert hf.stored_fixed_fraction(100, 0.1, 100, seed=46).fraction == r.fraction
+
+
+def test_capacity_curve_falls_with_the_load():
+    c = hf.capacity((100,), [0.05, 0.35], (2,), seed=47)
+    assert c.curves.shape == (1, 2)
+    assert c.curves[0, 0] > 0.95 and c.curves[0, 1] < 0.9
+    assert 0.05 < c.crossings[0] < 0.35
+    with pytest.raises(ValueError, match="networks"):
+        hf.capacity((100, 200), [0.1], (2,))
+
+
+def test_spurious_states_mixtures_are_minima_with_three_quarters_energy():
+    r = hf.spurious_states(300, 5, 2, 100, seed=48)
+    for rule in hf.RULES:
+        assert r.mixtures_fixed[rule] > 0.9
+        # finite-N scatter of the ratio ~ 0.02 at N = 300 (chapter 1); 0.1 is 5 sd
+        assert r.energy_ratio[rule] == pytest.approx(0.75, abs=0.1)
+        total = r.to_stored[rule] + r.to_mixture[rule] + r.to_other[rule]
+        assert total == pytest.approx(1.0)
+        assert r.final_energy[rule].shape == (200,)
+    with pytest.raises(ValueError, match="P"):
+        hf.spurious_states(100, 2, 1, 10)
+
+
+def test_high_load_pseudo_inverse_keeps_the_memories_exactly():
+    r = hf.high_load_retrieval(200, 0.3, seed=49)
+    assert r.overlap["pseudo-inverse"] == 1.0
+    assert r.overlap["Hebb"] < 0.9
+
+
+def test_glauber_vs_boltzmann_passes_and_has_power():
+    xi = hf.random_patterns(1, 6, seed=50)
+    r = hf.glauber_vs_boltzmann(xi, 1.0, chains=2000, samples=5, every=5, burn_in=20,
+                                wrong=2.0, replicas=100, seed=51)
+    assert r.p_exact.shape == r.q.shape == (64,)
+    assert r.q.sum() == pytest.approx(1.0) and r.n == 2000 * 5
+    # z ~ N(0, 1) for a correct sampler: 5 sd is the chapter's bound
+    assert r.z < 5 and r.tvd < r.bound
+    assert r.z_wrong > 5 and r.tvd_wrong > r.bound
+    with pytest.raises(ValueError, match="chains"):
+        hf.glauber_vs_boltzmann(xi, 1.0, chains=0, samples=5, every=5, burn_in=0)
+
+
+def test_thermodynamics_identities():
+    J = hf.hebbian(hf.random_patterns(2, 8, seed=52))
+    th = hf.thermodynamics(J, np.linspace(0.1, 3.0, 12))
+    assert th.entropy_error < 1e-5
+    assert np.all(th.F <= th.U + 1e-12) and np.all(th.S >= -1e-12)
+    assert th.ground_energy == hf.energies_enum(J).min()
+    assert th.S[-1] < 8 * np.log(2)
+
+
+def test_batched_enumeration_stays_finite_for_sixteen_units():
+    J = hf.hebbian(hf.random_patterns(3, 16, seed=53))
+    assert np.all(np.isfinite(hf.log_partition(J, np.array([1e-3, 0.5, 2.0]))))
