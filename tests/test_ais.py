@@ -79,3 +79,43 @@ def test_ais_against_exact_and_sweep():
         ais_sweep(rbm, [])
     with pytest.raises(ValueError, match="n_betas_grid"):
         ais_sweep(rbm, [2])
+
+
+# ------------------------------------------- issue #13: refused at the door, never silent
+@pytest.mark.parametrize("eps", [-1, 0.0, 0.5, 2.0, float("nan"), float("inf")])
+def test_base_rate_biases_refuses_an_eps_that_gives_infinite_biases(eps):
+    data = bars_and_stripes(2)
+    with pytest.raises(ValueError, match="eps"):
+        base_rate_biases(data, eps=eps)
+
+
+def test_base_rate_biases_checks_its_data():
+    with pytest.raises(TypeError, match="data"):
+        base_rate_biases(None)
+    with pytest.raises(ValueError, match="data"):
+        base_rate_biases(np.zeros((0, 4)))
+    with pytest.raises(ValueError, match="data"):
+        base_rate_biases(np.full((3, 4), np.nan))
+    with pytest.raises(ValueError, match="data must lie"):
+        base_rate_biases(np.full((3, 4), 1.5))
+    with pytest.raises(TypeError, match="spins"):
+        base_rate_biases(bars_and_stripes(2), spins=None)
+
+
+def test_ais_refuses_huge_or_bad_settings_up_front():
+    from rgdl.rbm.ais import ais_against_exact, ais_sweep
+
+    rbm = RBM(4, 3, dtype=torch.float64, seed=0)
+    for kw, name in (({"n_runs": 2**40}, "n_runs"), ({"n_betas": 2**40}, "n_betas"),
+                     ({"betas": "bogus"}, "betas"), ({"base": "bogus"}, "base"),
+                     ({"dtype": None}, "dtype"), ({"progress": 2}, "progress")):
+        with pytest.raises((TypeError, ValueError), match=name):
+            ais_log_partition(rbm, **{"n_runs": 4, "n_betas": 10, **kw})
+    with pytest.raises(ValueError, match="n_betas"):
+        beta_schedule(2**40)
+    with pytest.raises(ValueError, match="exact"):
+        ais_against_exact(rbm, 4, 10, exact=float("nan"))
+    with pytest.raises(TypeError, match="n_betas_grid"):
+        ais_sweep(rbm, None)
+    with pytest.raises(ValueError, match="base"):
+        ais_log_partition(rbm, 4, 10, base=np.full((3, 4), 1.5))

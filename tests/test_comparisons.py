@@ -107,3 +107,29 @@ def test_training_history_figure(comparison):
                                  key_labels={"loglik_train": "training"})
     assert [t.get_text() for t in one.axes[0].get_legend().get_texts()] == \
         ["training", "loglik_heldout"]
+
+
+# ------------------------------------------- issue #13: refused at the door, never hanging
+@pytest.mark.parametrize("fn,kw,name", [
+    (compare_trainers, {"seeds": [0], "epochs": 2**40}, "epochs"),
+    (compare_trainers, {"seeds": [0], "epochs": 1, "n_hidden": 2**40}, "n_hidden"),
+    (compare_trainers, {"seeds": [0], "epochs": 1, "lr": 1e300}, "lr"),
+    (compare_trainers, {"seeds": [0], "epochs": 1, "trainers": {"X": {"bogus": 1}}}, "trainers"),
+    (overfitting_run, {"seeds": [0], "epochs": 0}, "epochs"),
+    (overfitting_run, {"seeds": [0], "epochs": 1, "n_train": 2**40}, "n_train"),
+    (trained_bars_and_stripes, {"epochs": 2**40, "seed": 0}, "epochs"),
+    (trained_bars_and_stripes, {"epochs": 1, "seed": 0, "copies": 2**40}, "copies"),
+    (trained_bars_and_stripes, {"epochs": 1, "seed": 0, "k": 2**40}, "k"),
+    (trained_digits, {"n_hidden": 2**40, "epochs": 1, "seed": 0}, "n_hidden")])
+def test_huge_or_bad_settings_are_refused_up_front(fn, kw, name):
+    with pytest.raises((TypeError, ValueError), match=name):
+        fn(**kw)
+
+
+def test_comparison_lookups_name_the_trainer_and_key(comparison):
+    with pytest.raises(ValueError, match="name"):
+        comparison.final("bogus")
+    with pytest.raises(ValueError, match="key"):
+        comparison.gain("CD-1", key="bogus")
+    with pytest.raises(ValueError, match="b must be one of"):
+        comparison.difference("CD-1", None)

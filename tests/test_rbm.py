@@ -317,3 +317,125 @@ def test_mixed_precision_bf16_trains(persistent):
         progress=False, monitors=(), matmul_dtype=torch.bfloat16, final_momentum=0.5)
     assert rbm.W.dtype == torch.float32  # master parameters stay in full precision
     assert log_likelihood(rbm, held) > ll0 + 1.0
+
+
+# ------------------------------------------- issue #13: refused at the door, never silent
+@pytest.mark.parametrize("how", ["truncate", "empty", "garbage", "flip", "no_sidecar",
+                                 "bad_sidecar"])
+def test_a_damaged_saved_rbm_is_refused_in_one_line_never_loaded(tmp_path, damage, how):
+    from rgdl.core.io import CorruptFileError
+
+    path = random_rbm(6, 3, seed=4).save(tmp_path / "m.pt")
+    damage(path, how)
+    with pytest.raises(CorruptFileError) as err:
+        RBM.load(path)
+    assert len(str(err.value).splitlines()) == 1 and str(path) in str(err.value)
+
+
+def test_save_and_load_check_their_arguments(tmp_path):
+    rbm = RBM(4, 2)
+    with pytest.raises(FileNotFoundError, match="path"):
+        RBM.load(tmp_path / "absent.pt")
+    for bad in (None, 3, ""):
+        with pytest.raises(TypeError, match="path"):
+            rbm.save(bad)
+        with pytest.raises(TypeError, match="path"):
+            RBM.load(bad)
+    path = rbm.save(tmp_path / "m.pt")
+    with pytest.raises(ValueError, match="dtype"):
+        RBM.load(path, dtype="bogus")
+    with pytest.raises(ValueError, match="device"):
+        RBM.load(path, device="bogus")
+
+
+def test_gibbs_and_sample_refuse_endless_work_up_front():
+    from rgdl.rbm.model import MAX_GIBBS_STEPS
+
+    rbm = RBM(4, 3, seed=0)
+    v = torch.zeros(2, 4)
+    for k in (2**40, 2**70, MAX_GIBBS_STEPS + 1):
+        with pytest.raises(ValueError, match="k must be <="):
+            rbm.gibbs(v, k=k)
+        with pytest.raises(ValueError, match="k must be <="):
+            cd_gradient(rbm, torch.zeros(2, 4), k=k)
+        with pytest.raises(ValueError, match="n_steps must be <="):
+            rbm.sample(2, n_steps=k)
+    with pytest.raises(ValueError, match="n_samples"):
+        rbm.sample(2**40, n_steps=1)
+    with pytest.raises(TypeError, match="k must be an int"):
+        rbm.gibbs(v, k=2.5)
+
+
+def test_sizes_are_bounded_by_memory_before_allocating():
+    with pytest.raises(ValueError, match="n_visible"):
+        RBM(2**40, 3)
+    with pytest.raises(ValueError, match="n_hidden"):
+        RBM(3, 2**70)
+    with pytest.raises(ValueError, match="n must be <="):
+        enumerate_states(2**40)
+    with pytest.raises(ValueError, match="n_visible"):
+        gaussian_rbm(2**40, 2)
+
+
+def test_nan_batches_are_refused_not_propagated():
+    rbm = RBM(4, 3, seed=0, dtype=F64)
+    v = torch.zeros(2, 4, dtype=F64)
+    v[0, 0] = float("nan")
+    for method in (rbm.visible_hamiltonian, rbm.p_h_given_v, rbm.sample_h, rbm.gibbs):
+        with pytest.raises(ValueError, match="v contains NaN"):
+            method(v)
+    with pytest.raises(ValueError, match="h contains NaN"):
+        rbm.energy(torch.zeros(2, 4, dtype=F64), v[:, :3])
+    with pytest.raises(ValueError, match="v0"):
+        rbm.sample(2, 1, v0=v)
+    with pytest.raises(ValueError, match="log_z"):
+        log_likelihood(rbm, torch.zeros(2, 4), log_z=float("nan"))
+
+
+def test_devices_dtypes_generators_and_states_are_checked():
+    rbm = RBM(4, 3, seed=0)
+    for bad in ("bogus", "", 3):
+        with pytest.raises((TypeError, ValueError), match="device"):
+            RBM(4, 3, device=bad)
+        with pytest.raises((TypeError, ValueError), match="device"):
+            rbm.copy().to(device=bad)
+    with pytest.raises(ValueError, match="dtype"):
+        rbm.copy().to(dtype="bogus")
+    with pytest.raises(TypeError, match="generator"):
+        rbm.sample_h(torch.zeros(1, 4), generator="bogus")
+    with pytest.raises(TypeError, match="state"):
+        rbm.copy().load_state_dict(None)
+    bad_state = rbm.state_dict()
+    bad_state["W"] = torch.full((4, 3), float("nan"))
+    target = rbm.copy()
+    with pytest.raises(ValueError, match=r"state\['W'\]"):
+        target.load_state_dict(bad_state)
+    assert torch.equal(target.W, rbm.W)  # untouched by the refused state
+    for fn in (log_likelihood, pseudo_log_likelihood, reconstruction_error, exact_gradient):
+        with pytest.raises(TypeError, match="rbm must be an RBM"):
+            fn(None, torch.zeros(2, 4))
+    with pytest.raises(TypeError, match="rbm must be an RBM"):
+        free_energy_gap("bogus", torch.zeros(2, 4), torch.zeros(2, 4))
+
+
+def test_enumerate_states_checks_its_range():
+    with pytest.raises(ValueError, match="values"):
+        enumerate_states(3, values=None)
+    with pytest.raises(ValueError, match="stop"):
+        enumerate_states(3, stop=9)
+    with pytest.raises(ValueError, match="start"):
+        enumerate_states(3, start=-1)
+    with pytest.raises(TypeError, match="stop"):
+        enumerate_states(3, stop="bogus")
+    assert enumerate_states(3, start=2, stop=5).shape == (3, 3)
+
+
+def test_bars_and_stripes_and_digits_check_their_arguments():
+    with pytest.raises(ValueError, match="n must be <="):
+        bars_and_stripes(2**40)
+    with pytest.raises(ValueError, match="n_samples"):
+        bars_and_stripes(3, unique=False, n_samples=2**40)
+    with pytest.raises(TypeError, match="unique"):
+        bars_and_stripes(3, unique=None)
+    with pytest.raises(TypeError, match="heldout_fraction"):
+        binarized_digits(heldout_fraction="bogus")

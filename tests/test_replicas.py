@@ -102,3 +102,16 @@ def test_shared_config_and_overrides_build_one_config_per_replica():
     rbms = [RBM(9, 3, seed=r) for r in range(2)]
     hists = fit_replicas(rbms, data, cfg, seeds=[0, 1], l1=[0.0, 1e-3], progress=False)
     assert [h["lr"] for h in hists] == [[0.05], [0.05]]
+
+
+# ------------------------------------------- issue #13: refused at the door, never hanging
+@pytest.mark.parametrize("kw,name", [
+    ({"rbms": None}, "rbms"), ({"data": None}, "data"), ({"seeds": None}, "seeds"),
+    ({"configs": object()}, "configs"), ({"monitors": None}, "monitors"),
+    ({"epochs": 2**40}, "epochs"), ({"lr": []}, "lr"), ({"progress": 2}, "progress")])
+def test_fit_replicas_checks_its_arguments(kw, name):
+    data = bars_and_stripes(2)
+    good = dict(rbms=[RBM(4, 3, seed=1), RBM(4, 3, seed=2)], data=data, seeds=[0, 1],
+                epochs=1, batch_size=2, progress=False)
+    with pytest.raises((TypeError, ValueError), match=name):
+        fit_replicas(**{**good, **kw})

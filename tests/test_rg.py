@@ -348,3 +348,76 @@ def test_state_index_in_couplings():
     assert np.allclose(cp.ising_energy(J, s), cp.ising_energy(J)[[0, 5, 33, 63]], atol=1e-12)
     flips = np.array([True, False, True, False, False, True])
     assert np.array_equal(cp.flip_gauge(J, flips), cp.flip_gauge(J, 0b100101))
+
+
+# ------------------------------------------- issue #13: refused at the door, never silent
+@pytest.mark.parametrize("fn,args,name", [
+    (cp.walsh_hadamard, (None,), "x"), (cp.walsh_hadamard, (np.array([np.nan, 1.0]),), "x"),
+    (cp.hamiltonian_table, ("bogus",), "H"), (cp.hamiltonian_table, (np.array([]),), "H"),
+    (cp.ising_couplings, (np.zeros(0),), "H"), (cp.states, (3, None), "values"),
+    (cp.ising_energy, ("bogus",), "J"), (cp.ising_energy, (np.zeros(8), np.ones(1)), "spins"),
+    (cp.sites, (float("nan"),), "mask"), (cp.pair_matrix, (None,), "J"),
+    (cp.flip_gauge, (np.zeros(8), 2**70), "flips"), (cp.ring_distance, (2**40,), "n"),
+    (cp.torus_distance, (2**40,), "L"), (cp.group_couplings, (np.zeros(6), None), "J"),
+])
+def test_coupling_functions_refuse_bad_input_naming_it(fn, args, name):
+    with pytest.raises((TypeError, ValueError), match=name):
+        fn(*args)
+
+
+def test_subset_and_coupling_refuse_sites_that_would_allocate_huge_masks():
+    for bad in (2**40, 2**70, -1, 2.5, None):
+        with pytest.raises(ValueError, match="sites_"):
+            cp.subset(0, bad)
+    J = cp.ising_couplings(np.arange(8.0))
+    with pytest.raises(ValueError, match="sites_"):
+        cp.coupling(J, 0, 5)  # site 5 of 3 spins
+    with pytest.raises(ValueError, match="decimals"):
+        cp.group_couplings(J, decimals=-1)
+
+
+@pytest.mark.parametrize("fn,kw,name", [
+    (rg.as_operator, {"T": "bogus"}, "T"),
+    (rg.as_operator, {"T": np.zeros((8, 4)), "visible_values": [np.nan]}, "visible_values"),
+    (rg.renormalized_hamiltonian, {"H_v": object(), "T": np.zeros((8, 4))}, "H_v"),
+    (rg.free_energy, {"H": "bogus"}, "H"),
+    (rg.kl_divergence, {"H_p": np.array([np.nan, 0.0]), "H_q": np.zeros(2)}, "H_p"),
+    (rg.block_operator, {"blocks": [np.nan], "n_visible": 4}, "blocks"),
+    (rg.block_operator, {"blocks": "bogus", "n_visible": 4}, "blocks"),
+    (rg.ring_hamiltonian, {"N": 2**40, "K": 0.5}, "N"),
+    (rg.torus_hamiltonian, {"L": 2**40, "K": 0.5}, "L"),
+    (rg.decimation_coupling, {"K": float("nan")}, "K"),
+    (rg.decimation_coupling, {"K": None}, "K"),
+    (rg.decimation_constant, {"K": float("inf")}, "K"),
+    (rg.decimation_flow, {"K0": 1.0, "steps": 2**40}, "steps"),
+    (rg.vrg_monitor, {"H_v": np.zeros(0)}, "H_v"),
+    (rg.ring_receptive_fields, {"n_visible": 2**40, "n_hidden": 2}, "n_visible"),
+])
+def test_variational_functions_refuse_bad_input_naming_it(fn, kw, name):
+    with pytest.raises((TypeError, ValueError), match=name):
+        fn(**kw)
+
+
+def test_decimation_flow_from_a_huge_coupling_stays_nan_free():
+    flow = rg.decimation_flow(1e300, 3)
+    assert not np.isnan(flow).any() and flow[0] == 1e300
+    assert rg.decimation_coupling(np.inf) == np.inf
+
+
+def test_an_operator_call_checks_its_states():
+    op = rg.as_operator(np.zeros((8, 4)))
+    assert op(cp.states(3), cp.states(2)).shape == (8, 4)
+    with pytest.raises(ValueError, match="v must have shape"):
+        op(np.ones((2, 4)), cp.states(2))
+    with pytest.raises(ValueError, match="h must contain only"):
+        op(cp.states(3), np.full((1, 2), 0.5))
+
+
+def test_block_lists_are_bounded_so_they_cannot_stall():
+    from rgdl.rg.variational import MAX_BLOCK_SIDE, MAX_BLOCK_SITES
+
+    with pytest.raises(ValueError, match="L must be <="):
+        rg.torus_blocks(2**40, 2)
+    with pytest.raises(ValueError, match="N must be <="):
+        rg.ring_blocks(MAX_BLOCK_SITES * 2, 1)
+    assert len(rg.torus_blocks(MAX_BLOCK_SIDE, 2)) == (MAX_BLOCK_SIDE // 2) ** 2

@@ -173,3 +173,47 @@ def test_layer_free_energy(runs):
         assert f.F_v == pytest.approx(-f.constant + f.F_coarse, abs=1e-10)
     table = ex.free_energy_table([ex.layer_free_energy(r) for r in runs], 6, 3)
     assert len(table.splitlines()) == 1 + len(runs)
+
+
+# ------------------------------------------- issue #13: refused at the door, never hanging
+@pytest.mark.parametrize("fn,kw,name", [
+    (ex.mapping_check, {"n_cases": 2**40, "seed": 0}, "n_cases"),
+    (ex.decimation_check, {"sizes": None, "couplings": [0.5]}, "sizes"),
+    (ex.decimation_check, {"sizes": [6], "couplings": None}, "couplings"),
+    (ex.majority_couplings, {"ring_size": 2**40, "couplings": [0.5]}, "ring_size"),
+    (ex.majority_couplings, {"ring_size": 6, "couplings": [0.5], "torus_size": 2.5},
+     "torus_size"),
+    (ex.majority_couplings, {"ring_size": 6, "couplings": [0.5], "ring_block": 4},
+     "ring_block"),
+    (ex.train_ring_rbms, {"n_visible": 6, "n_hidden": 3, "couplings": [0.5],
+                          "n_samples": 2**40, "epochs": 1, "seeds": [0]}, "n_samples"),
+    (ex.train_ring_rbms, {"n_visible": 6, "n_hidden": 3, "couplings": [0.5],
+                          "n_samples": 10, "epochs": 2**40, "seeds": [0]}, "epochs"),
+    (ex.train_ring_rbms, {"n_visible": 6, "n_hidden": 3, "couplings": None,
+                          "n_samples": 10, "epochs": 1, "seeds": [0]}, "couplings"),
+    (ex.ring_couplings_table, {"rows": ["x"]}, "rows"),
+    (ex.ring_coupling_summary, {"rows": None}, "rows"),
+    (ex.free_energy_table, {"rows": None, "n_visible": 6, "n_hidden": 3}, "rows"),
+])
+def test_experiments_refuse_bad_input_naming_it(fn, kw, name):
+    with pytest.raises((TypeError, ValueError), match=name):
+        fn(**kw)
+
+
+def test_small_rings_give_coupling_rows_without_crashing():
+    runs = ex.train_ring_rbms(6, 3, [0.5], n_samples=20, epochs=1, seeds=[0], width=2,
+                              batch_size=10)
+    row = ex.ring_couplings(runs[0])  # 3 hidden units: no hidden pair at distance >= 2
+    assert row.far_h == 0.0 and np.isfinite(row.nn_v)
+    with pytest.raises(ValueError, match="free_energy_table|n_visible"):
+        ex.free_energy_table([ex.layer_free_energy(runs[0])], 0, 3)
+
+
+def test_majority_lookups_name_their_arguments():
+    maj = ex.majority_couplings(6, [0.5])
+    with pytest.raises(ValueError, match="K must be one of"):
+        maj.group("ring", 0.7, 2, 1.0)
+    with pytest.raises(ValueError, match="lattice"):
+        maj.largest("bogus", 0.5, 2)
+    with pytest.raises(TypeError, match="extent"):
+        maj.mean("ring", 0.5, 2, None)

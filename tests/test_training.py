@@ -87,3 +87,87 @@ def test_resume_is_bit_identical_on_the_cpu(tmp_path):
     _run(tmp_path, 2, persistent=True)
     again = _run(tmp_path, 4, persistent=True)
     assert torch.equal(full.W, again.W) and np.array_equal(full.c.numpy(), again.c.numpy())
+
+
+# ------------------------------------------- issue #13: refused at the door, never hanging
+@pytest.mark.parametrize("field,bad", [
+    ("epochs", 2**40), ("epochs", 2**70), ("k", 2**40), ("batch_size", 2**40),
+    ("lr", 1e300), ("weight_decay", 1e300), ("l1", 1e3), ("lr_schedule", [float("nan")]),
+    ("lr_schedule", "bogus"), ("monitor_size", 2**40)])
+def test_config_refuses_sizes_and_rates_no_run_can_finish(field, bad):
+    with pytest.raises((TypeError, ValueError), match=field):
+        TrainingConfig(**{"epochs": 1, field: bad})
+
+
+def test_fit_with_huge_epochs_is_refused_before_any_training():
+    rbm = RBM(9, 4, seed=0, dtype=torch.float64)
+    W = rbm.W.clone()
+    with pytest.raises(ValueError, match="epochs must be <="):
+        fit(rbm, DATA, epochs=2**40, **KW)
+    assert torch.equal(rbm.W, W)
+
+
+@pytest.mark.parametrize("kw,name", [
+    ({"monitors": None}, "monitors"), ({"monitors": ["bogus"]}, "monitors"),
+    ({"progress": 2}, "progress"), ({"restart": 0.5}, "restart"),
+    ({"checkpoint": 3}, "checkpoint"), ({"seed": -1}, "seed")])
+def test_fit_checks_its_other_arguments(kw, name):
+    rbm = RBM(9, 4, seed=0, dtype=torch.float64)
+    with pytest.raises((TypeError, ValueError), match=name):
+        fit(rbm, DATA, epochs=1, **{**KW, **kw})
+
+
+def test_fit_without_config_or_epochs_names_config():
+    with pytest.raises(TypeError, match="config"):
+        fit(RBM(9, 4), DATA, progress=False)
+
+
+def test_schedule_lookups_check_the_epoch():
+    cfg = TrainingConfig(epochs=2, lr_schedule=[0.1, 0.05])
+    for bad in (None, "bogus", -1, 0.5):
+        with pytest.raises((TypeError, ValueError), match="epoch"):
+            cfg.lr_at(bad)
+        with pytest.raises((TypeError, ValueError), match="epoch"):
+            cfg.momentum_at(bad)
+
+
+def test_divergence_is_a_value_error_naming_lr():
+    from rgdl.rbm.training import TrainingDiverged
+
+    assert issubclass(TrainingDiverged, ValueError) and issubclass(TrainingDiverged,
+                                                                   FloatingPointError)
+    rbm = RBM(9, 4, seed=0, dtype=torch.float32)
+    with pytest.raises(TrainingDiverged, match="lr"):
+        fit(rbm, DATA.float(), epochs=50, lr=100.0, weight_decay=100.0, momentum=0.0,
+            final_momentum=0.0, batch_size=20, monitors=(), progress=False, seed=0)
+
+
+def test_checkpoint_helpers_check_their_arguments(tmp_path):
+    from rgdl.rbm.training import load_checkpoint, run_settings, save_checkpoint
+
+    with pytest.raises(FileNotFoundError, match="path"):
+        load_checkpoint(tmp_path / "absent.pt")
+    path = save_checkpoint(tmp_path / "ck.pt", {"epoch": 1})
+    with pytest.raises(ValueError, match="device"):
+        load_checkpoint(path, device="bogus")
+    with pytest.raises(TypeError, match="state"):
+        save_checkpoint(tmp_path / "x.pt", None)
+    with pytest.raises(TypeError, match="config"):
+        run_settings(None, 0)
+
+
+def test_state_and_epoch_functions_check_their_arguments():
+    from rgdl.rbm.training import TrainingState, _Buffers, run_epoch
+
+    rbm = RBM(9, 4, seed=0, dtype=torch.float64)
+    cfg = TrainingConfig(epochs=1, batch_size=20)
+    state = TrainingState.fresh(rbm, DATA, cfg, 0)
+    buffers = _Buffers(rbm, DATA, cfg, state)
+    good = dict(rbm=rbm, x=DATA, config=cfg, state=state, buffers=buffers, epoch=0)
+    for name, bad in (("rbm", None), ("x", DATA.numpy()), ("config", "bogus"),
+                      ("state", None), ("buffers", None), ("epoch", "bogus")):
+        with pytest.raises(TypeError, match=name):
+            run_epoch(**{**good, name: bad})
+    with pytest.raises(TypeError, match="x"):
+        TrainingState.fresh(rbm, None, cfg, 0)
+    assert run_epoch(**good) >= 0

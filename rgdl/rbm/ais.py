@@ -36,11 +36,17 @@ from tqdm import tqdm
 from ..core import runtime
 from ..core.runtime import threads_for
 from ..core.units import sum_out
-from ..core.validate import positive_int
-from .model import RBM, log_partition
+from ..core.validate import elements, finite_float, positive_float, positive_int, real_array
+from .model import RBM, check_bool, check_dtype, check_rbm, log_partition
 
 __all__ = ["ais_log_partition", "beta_schedule", "base_rate_biases", "AISCheck",
-           "ais_against_exact", "ais_sweep"]
+           "ais_against_exact", "ais_sweep", "MAX_BETAS", "MAX_RUNS"]
+
+#: Most intermediate distributions one AIS run accepts (Salakhutdinov & Murray used 14,500).
+MAX_BETAS = 10**7
+
+#: Most parallel annealing runs (each holds a visible and a hidden state).
+MAX_RUNS = 1 << 24
 
 
 def beta_schedule(n_betas: int) -> torch.Tensor:
@@ -50,7 +56,7 @@ def beta_schedule(n_betas: int) -> torch.Tensor:
     spacing on [0, 0.5] with 1/15 of the steps, on [0.5, 0.9] with 4/15, on
     [0.9, 1] with the remaining 10/15 (their 1,000 / 4,000 / 10,000 split).
     """
-    n_betas = positive_int("n_betas", n_betas, minimum=3)
+    n_betas = positive_int("n_betas", n_betas, minimum=3, maximum=MAX_BETAS)
     n1 = max(1, round(n_betas / 15))
     n2 = max(1, round(4 * n_betas / 15))
     n3 = max(1, n_betas - n1 - n2)
@@ -66,9 +72,20 @@ def base_rate_biases(data, spins: bool = False, eps: float = 1e-3) -> torch.Tens
 
     ``b_A,i = ln(p_i / (1 - p_i))`` for 0/1 units, ``atanh(m_i)`` for spins, with
     ``p_i`` clipped to ``[eps, 1 - eps]`` (Salakhutdinov & Murray 2008, sec. 4.1).
+    ``data`` is a finite (n, n_visible) array with at least one row; ``eps`` lies in
+    (0, 1/2) (``eps <= 0`` would give infinite biases for a unit that is always on or off).
     """
-    x = torch.as_tensor(np.asarray(data.detach().cpu() if hasattr(data, "detach") else data),
-                        dtype=torch.float64)
+    arr = real_array("data", data, ndim=2)
+    if arr.shape[0] < 1 or arr.shape[1] < 1:
+        raise ValueError(f"data must have at least one row and one column; got shape {arr.shape}")
+    spins = check_bool("spins", spins)
+    lo, hi = (-1.0, 1.0) if spins else (0.0, 1.0)
+    if arr.min() < lo or arr.max() > hi:
+        raise ValueError(f"data must lie in [{lo:g}, {hi:g}] ({'spins' if spins else '0/1 units'})")
+    eps = positive_float("eps", eps)
+    if eps >= 0.5:
+        raise ValueError(f"eps must be in (0, 0.5); got {eps}")
+    x = torch.as_tensor(arr, dtype=torch.float64)
     p = ((x.mean(0) + 1) / 2) if spins else x.mean(0)
     p = p.clamp(eps, 1 - eps)
     logit = torch.log(p) - torch.log1p(-p)
@@ -78,8 +95,10 @@ def base_rate_biases(data, spins: bool = False, eps: float = 1e-3) -> torch.Tens
 def _check_betas(betas, n_betas) -> torch.Tensor:
     if betas is None:
         return beta_schedule(n_betas)
-    betas = torch.as_tensor(np.asarray(betas, dtype=np.float64))
-    if betas.dim() != 1 or betas.numel() < 2 or betas[0] != 0 or betas[-1] != 1 \
+    betas = torch.as_tensor(real_array("betas", betas, ndim=1))
+    if betas.numel() > MAX_BETAS + 1:
+        raise ValueError(f"betas has {betas.numel()} entries; at most {MAX_BETAS + 1}")
+    if betas.numel() < 2 or betas[0] != 0 or betas[-1] != 1 \
             or not bool((betas[1:] > betas[:-1]).all()):
         raise ValueError("betas must be an increasing 1-D sequence from 0 to 1")
     return betas
@@ -89,10 +108,12 @@ def _base_biases(rbm: RBM, base, dtype) -> torch.Tensor:
     """The base-rate model's visible biases b_A from ``base`` (None, biases or data)."""
     if base is None:
         return torch.zeros(rbm.n_visible, dtype=dtype, device=rbm.device)
-    base_t = torch.as_tensor(np.asarray(base.detach().cpu() if hasattr(base, "detach") else base,
-                                        dtype=np.float64))
+    base_t = torch.as_tensor(real_array("base", base, ndim=(1, 2)))
     if base_t.dim() == 2:
-        base_t = base_rate_biases(base_t, rbm.spins)
+        try:
+            base_t = base_rate_biases(base_t, rbm.spins)
+        except ValueError as err:
+            raise ValueError(f"base (read as data): {err}") from None
     if tuple(base_t.shape) != (rbm.n_visible,):
         raise ValueError(f"base must be biases of shape ({rbm.n_visible},) or data of shape "
                          f"(n, {rbm.n_visible}); got {tuple(base_t.shape)}")
@@ -127,11 +148,12 @@ def ais_log_partition(rbm, n_runs=100, n_betas=10000, seed=None, base=None, *,
     (log_z, stderr) : (float, float)
         The estimate ``ln Z_0 + ln mean(w)`` and its delta-method standard error.
     """
-    if not isinstance(rbm, RBM):
-        raise TypeError(f"rbm must be an RBM; got {type(rbm).__name__}")
-    rbm.check_finite()
-    n_runs = positive_int("n_runs", n_runs, minimum=2)
+    check_rbm(rbm)
+    n_runs = positive_int("n_runs", n_runs, minimum=2, maximum=MAX_RUNS)
+    elements("n_runs * (n_visible + n_hidden)", n_runs, rbm.n_visible + rbm.n_hidden)
     betas = _check_betas(betas, n_betas)
+    dtype = check_dtype("dtype", dtype)
+    progress = check_bool("progress", progress)
     dev = rbm.device
     W = rbm.W.detach().to(dtype=dtype)
     b = rbm.b.detach().to(dtype=dtype)
@@ -216,7 +238,8 @@ def ais_against_exact(rbm, n_runs=100, n_betas=10000, seed=None, base=None, *,
     right (Salakhutdinov & Murray 2008, sec. 4). ``exact`` skips the enumeration
     when ``ln Z`` is already known.
     """
-    exact = log_partition(rbm) if exact is None else float(exact)
+    check_rbm(rbm)
+    exact = log_partition(rbm) if exact is None else finite_float("exact", exact)
     t0 = time.perf_counter()
     est, se = ais_log_partition(rbm, n_runs=n_runs, n_betas=n_betas, seed=seed, base=base)
     return AISCheck(exact=exact, estimate=est, stderr=se, n_runs=n_runs, n_betas=n_betas,
@@ -228,8 +251,16 @@ def ais_sweep(rbm, n_betas_grid, n_runs=100, seed=None, base=None) -> list[AISCh
 
     Every estimate uses the same ``seed``; ``ln Z`` is enumerated once.
     """
-    grid = [positive_int("n_betas_grid entry", n, minimum=3) for n in n_betas_grid]
+    if isinstance(n_betas_grid, (str, bytes)) or not hasattr(n_betas_grid, "__iter__"):
+        raise TypeError("n_betas_grid must be a sequence of ints; "
+                        f"got {type(n_betas_grid).__name__}")
+    grid = [positive_int("n_betas_grid entry", n, minimum=3, maximum=MAX_BETAS)
+            for n in n_betas_grid]
     if not grid:
         raise ValueError("n_betas_grid must not be empty")
+    check_rbm(rbm)
+    positive_int("n_runs", n_runs, minimum=2, maximum=MAX_RUNS)
+    if base is not None:
+        _base_biases(rbm, base, torch.float64)
     exact = log_partition(rbm)
     return [ais_against_exact(rbm, n_runs, n, seed, base, exact=exact) for n in grid]

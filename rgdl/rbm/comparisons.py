@@ -24,9 +24,10 @@ import numbers
 import numpy as np
 import torch
 
+from ..core.validate import elements, positive_int
 from .datasets import bars_and_stripes, binarized_digits
-from .model import RBM
-from .training import TrainingConfig, fit
+from .model import MAX_UNITS, RBM
+from .training import MAX_EPOCHS, TrainingConfig, fit
 
 __all__ = ["TRAINERS", "MONITORS_USED", "TrainerComparison", "compare_trainers",
            "OverfittingRun", "overfitting_run", "trained_bars_and_stripes", "trained_digits"]
@@ -52,6 +53,13 @@ def _seeds(seeds) -> tuple[int, ...]:
     return tuple(int(s) for s in out)
 
 
+def _sizes(n_hidden, n_train=None) -> None:
+    """Check the hidden layer and the training-set size before any data are read."""
+    positive_int("n_hidden", n_hidden, maximum=MAX_UNITS)
+    if n_train is not None:
+        positive_int("n_train", n_train, maximum=1797)
+
+
 def _trainers(trainers) -> dict[str, dict]:
     trainers = TRAINERS if trainers is None else trainers
     if not isinstance(trainers, dict) or not trainers:
@@ -75,17 +83,29 @@ class TrainerComparison:
     histories: dict[str, tuple[dict, ...]]
     models: dict[str, RBM]
 
+    def _runs(self, arg: str, name, key) -> tuple[dict, ...]:
+        """The histories of trainer ``name`` after checking ``name`` and ``key``."""
+        if not isinstance(name, str) or name not in self.histories:
+            raise ValueError(f"{arg} must be one of {sorted(self.histories)}; got {name!r}")
+        runs = self.histories[name]
+        if not isinstance(key, str) or not all(h.get(key) for h in runs):
+            known = sorted(runs[0]) if runs else []
+            raise ValueError(f"key must be a recorded quantity, one of {known}; got {key!r}")
+        return runs
+
     def final(self, name: str, key: str = "loglik_heldout") -> list[float]:
         """The last epoch's ``key`` of trainer ``name``, one value per seed."""
-        return [float(h[key][-1]) for h in self.histories[name]]
+        return [float(h[key][-1]) for h in self._runs("name", name, key)]
 
     def gain(self, name: str, key: str = "loglik_heldout") -> list[float]:
         """Last minus first epoch of ``key`` (the held-out log-likelihood gain), per seed."""
-        return [float(h[key][-1] - h[key][0]) for h in self.histories[name]]
+        return [float(h[key][-1] - h[key][0]) for h in self._runs("name", name, key)]
 
     def difference(self, a: str, b: str, key: str = "loglik_heldout") -> list[float]:
         """``final(a) - final(b)`` per seed: the paired difference of two trainers."""
-        return [x - y for x, y in zip(self.final(a, key), self.final(b, key))]
+        fa = [float(h[key][-1]) for h in self._runs("a", a, key)]
+        fb = [float(h[key][-1]) for h in self._runs("b", b, key)]
+        return [x - y for x, y in zip(fa, fb)]
 
 
 def compare_trainers(seeds, epochs: int, *, n_hidden: int = 16, trainers=None,
@@ -108,6 +128,13 @@ def compare_trainers(seeds, epochs: int, *, n_hidden: int = 16, trainers=None,
     seeds, trainers = _seeds(seeds), _trainers(trainers)
     base = TrainingConfig(epochs=epochs, batch_size=batch_size, lr=lr, momentum=momentum,
                           final_momentum=momentum, init_visible_bias=True)
+    positive_int("epochs", epochs, maximum=MAX_EPOCHS)
+    _sizes(n_hidden, n_train)
+    for name, fields in trainers.items():
+        try:
+            base.replace(**fields)
+        except (TypeError, ValueError) as err:
+            raise type(err)(f"trainers[{name!r}]: {err}") from None
     histories = {name: [] for name in trainers}
     models = {}
     for seed in seeds:
@@ -155,8 +182,10 @@ def overfitting_run(seeds, epochs: int, *, n_train: int = 100, n_hidden: int = 1
     :class:`~rgdl.rbm.training.TrainingConfig` (0.5, then 0.9 after 5 epochs).
     """
     seeds = _seeds(seeds)
+    positive_int("epochs", epochs, maximum=MAX_EPOCHS)
     config = TrainingConfig(epochs=epochs, batch_size=batch_size, lr=lr, k=1,
                             init_visible_bias=True)
+    _sizes(n_hidden, n_train)
     histories, peaks, decline, recon, gap = [], [], [], [], []
     for seed in seeds:
         train, held = binarized_digits(seed=seed, n_train=n_train)
@@ -180,11 +209,13 @@ def trained_bars_and_stripes(epochs: int, seed: int, *, n_hidden: int = 16, copi
     minibatches of 10, learning rate 0.05, Hinton's visible biases and default
     momentum schedule. With 16 visible units its ``ln Z`` is exact by enumeration.
     """
+    config = TrainingConfig(epochs=epochs, batch_size=10, lr=0.05, k=k, init_visible_bias=True)
+    _sizes(n_hidden)
+    copies = positive_int("copies", copies, maximum=1 << 24)
+    elements("copies * 30 * 16", copies, 30 * 16, itemsize=4)
     data = torch.as_tensor(np.tile(bars_and_stripes(4), (copies, 1)))
     model = RBM(16, n_hidden, seed=seed)
-    fit(model, data, TrainingConfig(epochs=epochs, batch_size=10, lr=0.05, k=k,
-                                     init_visible_bias=True), monitors=(), seed=seed,
-        progress=False)
+    fit(model, data, config, monitors=(), seed=seed, progress=False)
     return model, data
 
 
@@ -196,9 +227,9 @@ def trained_digits(n_hidden: int, epochs: int, seed: int) -> tuple[RBM, np.ndarr
     Minibatches of 20, learning rate 0.05, Hinton's visible biases and the
     default momentum schedule (0.5, then 0.9 after 5 epochs).
     """
+    config = TrainingConfig(epochs=epochs, batch_size=20, lr=0.05, k=1, init_visible_bias=True)
+    _sizes(n_hidden)
     train, _ = binarized_digits(seed=seed)
     model = RBM(64, n_hidden, seed=seed)
-    fit(model, train, TrainingConfig(epochs=epochs, batch_size=20, lr=0.05, k=1,
-                                     init_visible_bias=True), monitors=(), seed=seed,
-        progress=False)
+    fit(model, train, config, monitors=(), seed=seed, progress=False)
     return model, train

@@ -15,9 +15,12 @@ from __future__ import annotations
 import numpy as np
 
 from ..core import runtime
-from ..core.validate import positive_int
+from ..core.validate import elements, positive_float, positive_int
 
 __all__ = ["bars_and_stripes", "binarized_digits"]
+
+#: Largest side of a bars-and-stripes image (2^13 distinct images of 144 pixels).
+MAX_SIDE = 12
 
 
 def bars_and_stripes(n: int = 4, *, unique: bool = True, n_samples=None, seed=None,
@@ -29,8 +32,16 @@ def bars_and_stripes(n: int = 4, *, unique: bool = True, n_samples=None, seed=No
     pattern, once each). Otherwise ``n_samples`` images are drawn from the
     generative process: choose bars or stripes with probability 1/2, then each
     line on or off with probability 1/2. ``spins`` maps {0, 1} to {-1, +1}.
+    ``n`` is at most :data:`MAX_SIDE` (``2^(n+1)`` images of ``n^2`` pixels).
     """
-    n = positive_int("n", n)
+    n = positive_int("n", n, maximum=MAX_SIDE)
+    if not isinstance(unique, (bool, np.bool_)):
+        raise TypeError(f"unique must be a bool; got {type(unique).__name__}")
+    if not isinstance(spins, (bool, np.bool_)):
+        raise TypeError(f"spins must be a bool; got {type(spins).__name__}")
+    if not unique:
+        n_samples = positive_int("n_samples", n_samples, maximum=1 << 31)
+        elements("n_samples * n * n", n_samples, n * n, itemsize=4)
     lines = ((np.arange(2**n)[:, None] >> np.arange(n)) & 1).astype(np.float32)  # (2^n, n)
     if unique:
         bars = np.repeat(lines[:, None, :], n, axis=1)    # every row equal -> vertical bars
@@ -38,7 +49,6 @@ def bars_and_stripes(n: int = 4, *, unique: bool = True, n_samples=None, seed=No
         images = np.concatenate([bars.reshape(2**n, -1), stripes.reshape(2**n, -1)])
         images = np.unique(images, axis=0)
     else:
-        n_samples = positive_int("n_samples", n_samples if n_samples is not None else 0)
         gen = runtime.rng(seed)
         on = gen.integers(0, 2, size=(n_samples, n)).astype(np.float32)
         vertical = gen.integers(0, 2, size=n_samples).astype(bool)
@@ -78,8 +88,13 @@ def binarized_digits(*, threshold: int = 8, heldout_fraction: float = 0.25, seed
     threshold = positive_int("threshold", threshold)
     if threshold > 16:
         raise ValueError(f"threshold must be in 1..16; got {threshold}")
-    if not 0 < float(heldout_fraction) < 1:
+    heldout_fraction = positive_float("heldout_fraction", heldout_fraction)
+    if not 0 < heldout_fraction < 1:
         raise ValueError(f"heldout_fraction must be in (0, 1); got {heldout_fraction}")
+    for name, flag in (("spins", spins), ("return_labels", return_labels)):
+        if not isinstance(flag, (bool, np.bool_)):
+            raise TypeError(f"{name} must be a bool; got {type(flag).__name__}")
+    runtime.rng(seed)  # validates the seed before the data are read
     digits = load_digits()
     x = (digits.data >= threshold).astype(np.float32)
     y = digits.target.astype(np.int64)

@@ -25,6 +25,7 @@ the same code runs on CPU or GPU.
 from __future__ import annotations
 
 import dataclasses
+import os
 from pathlib import Path
 
 import numpy as np
@@ -32,9 +33,9 @@ import torch
 import torch.nn.functional as F
 
 from ..core import runtime
-from ..core.io import atomic_path
+from ..core.io import CorruptFileError, load_checked, save_checked
 from ..core.units import sum_out
-from ..core.validate import positive_int
+from ..core.validate import elements, finite_float, positive_float, positive_int
 
 __all__ = [
     "RBM", "log_partition", "log_likelihood", "free_energy_gap", "pseudo_log_likelihood",
@@ -45,10 +46,69 @@ __all__ = [
 #: Largest smaller layer :func:`log_partition` agrees to enumerate (2**30 states).
 MAX_EXACT_UNITS = 30
 
+#: Most block-Gibbs steps one call of :meth:`RBM.gibbs` / :meth:`RBM.sample` /
+#: :func:`cd_gradient` runs (a bound on the time a call can take).
+MAX_GIBBS_STEPS = 10**5
+
+#: Largest layer an :class:`RBM` accepts (the weights are also bounded by the memory).
+MAX_UNITS = 1 << 24
+
+_FLOAT_DTYPES = (torch.float32, torch.float64, torch.float16, torch.bfloat16)
+
+
+def check_rbm(rbm, name: str = "rbm") -> "RBM":
+    """``rbm`` if it is an :class:`RBM` with finite parameters, else an error naming ``name``."""
+    if not isinstance(rbm, RBM):
+        raise TypeError(f"{name} must be an RBM; got {type(rbm).__name__}")
+    rbm.check_finite()
+    return rbm
+
+
+def check_bool(name: str, value) -> bool:
+    """``value`` as a bool; ``TypeError`` naming ``name`` for anything else (2, 0.5, None)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a bool; got {type(value).__name__}")
+    return bool(value)
+
+
+def check_dtype(name: str, dtype, allow_none: bool = False):
+    """``dtype`` if it is a floating torch dtype (or ``None`` when allowed)."""
+    if dtype is None and allow_none:
+        return None
+    if not isinstance(dtype, torch.dtype) or dtype not in _FLOAT_DTYPES:
+        raise ValueError(f"{name} must be a floating torch dtype; got {dtype!r}")
+    return dtype
+
+
+def check_device(name: str, device) -> torch.device:
+    """``device`` as a usable :class:`torch.device` (refuses bad strings and absent GPUs)."""
+    if isinstance(device, bool) or not isinstance(device, (str, torch.device)):
+        raise TypeError(f"{name} must be a device name such as 'cpu' or 'cuda'; "
+                        f"got {type(device).__name__}")
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, ValueError):
+        raise ValueError(f"{name} {device!r} is not a torch device") from None
+    if dev.type == "cuda" and (not torch.cuda.is_available()
+                               or (dev.index or 0) >= torch.cuda.device_count()):
+        raise ValueError(f"{name}={device!r}, but torch sees no such CUDA device here")
+    if dev.type not in ("cpu", "cuda"):
+        raise ValueError(f"{name} must be a cpu or cuda device; got {device!r}")
+    return dev
+
+
+def check_generator(name: str, generator):
+    """``generator`` if it is ``None`` or a :class:`torch.Generator`."""
+    if generator is not None and not isinstance(generator, torch.Generator):
+        raise TypeError(f"{name} must be None or a torch.Generator; got {type(generator).__name__}")
+    return generator
+
 
 def _as_tensor(name: str, x, dtype, device) -> torch.Tensor:
     if isinstance(x, torch.Tensor):
         return x.to(dtype=dtype, device=device)
+    if x is None or isinstance(x, (str, bytes)):
+        raise TypeError(f"{name} must be a tensor or an array of numbers; got {type(x).__name__}")
     try:
         arr = np.asarray(x, dtype=np.float64)
     except (TypeError, ValueError):
@@ -62,7 +122,7 @@ class RBM:
     Parameters
     ----------
     n_visible, n_hidden : int
-        Layer sizes.
+        Layer sizes, at most :data:`MAX_UNITS` each, and the weights must fit in memory.
     spins : bool
         Units in {-1, +1} instead of {0, 1}.
     dtype, device :
@@ -85,14 +145,12 @@ class RBM:
 
     def __init__(self, n_visible, n_hidden, *, spins=False, dtype=torch.float32,
                  device="cpu", seed=None, mask=None):
-        self.n_visible = positive_int("n_visible", n_visible)
-        self.n_hidden = positive_int("n_hidden", n_hidden)
-        if not isinstance(spins, (bool, np.bool_)):
-            raise TypeError(f"spins must be a bool; got {type(spins).__name__}")
-        self.spins = bool(spins)
-        if dtype not in (torch.float32, torch.float64, torch.float16, torch.bfloat16):
-            raise ValueError(f"dtype must be a floating torch dtype; got {dtype!r}")
-        device = torch.device(device)
+        self.n_visible = positive_int("n_visible", n_visible, maximum=MAX_UNITS)
+        self.n_hidden = positive_int("n_hidden", n_hidden, maximum=MAX_UNITS)
+        elements("n_visible * n_hidden", self.n_visible, self.n_hidden)
+        self.spins = check_bool("spins", spins)
+        check_dtype("dtype", dtype)
+        device = check_device("device", device)
         gen = runtime.torch_generator(seed, "cpu")
         W = torch.randn(self.n_visible, self.n_hidden, generator=gen, dtype=torch.float64) * 0.01
         self.W = W.to(dtype=dtype, device=device)
@@ -137,9 +195,9 @@ class RBM:
         """Move/cast the parameters in place and return ``self``."""
         kw = {}
         if dtype is not None:
-            kw["dtype"] = dtype
+            kw["dtype"] = check_dtype("dtype", dtype)
         if device is not None:
-            kw["device"] = torch.device(device)
+            kw["device"] = check_device("device", device)
         self.W = self.W.to(**kw)
         self.b = self.b.to(**kw)
         self.c = self.c.to(**kw)
@@ -170,32 +228,67 @@ class RBM:
                 "n_visible": self.n_visible, "n_hidden": self.n_hidden}
 
     def load_state_dict(self, state: dict) -> "RBM":
-        """Load parameters saved by :meth:`state_dict` (shapes must match)."""
+        """Load parameters saved by :meth:`state_dict` (shapes must match, values finite).
+
+        Nothing is changed unless the whole ``state`` is valid.
+        """
+        if not isinstance(state, dict):
+            raise TypeError(f"state must be a dict from RBM.state_dict; got {type(state).__name__}")
+        new = {}
         for name, shape in (("W", (self.n_visible, self.n_hidden)), ("b", (self.n_visible,)),
                             ("c", (self.n_hidden,))):
-            t = state[name]
+            t = state.get(name)
+            if not isinstance(t, torch.Tensor):
+                raise ValueError(f"state[{name!r}] must be a tensor; got {type(t).__name__}")
             if tuple(t.shape) != shape:
                 raise ValueError(f"state[{name!r}] has shape {tuple(t.shape)}; expected {shape}")
-            setattr(self, name, t.detach().to(dtype=self.dtype, device=self.device).clone())
-        if bool(state.get("spins", self.spins)) != self.spins:
+            if not bool(torch.isfinite(t).all()):
+                raise ValueError(f"state[{name!r}] contains non-finite values")
+            new[name] = t.detach().to(dtype=self.dtype, device=self.device).clone()
+        if state.get("spins", self.spins) not in (True, False) \
+                or bool(state.get("spins", self.spins)) != self.spins:
             raise ValueError("state was saved with a different spins convention")
         mask = state.get("mask")
+        if mask is not None and (not isinstance(mask, torch.Tensor)
+                                 or tuple(mask.shape) != (self.n_visible, self.n_hidden)):
+            raise ValueError(f"state['mask'] must be None or a tensor of shape "
+                             f"({self.n_visible}, {self.n_hidden})")
+        for name, value in new.items():
+            setattr(self, name, value)
         self.mask = None if mask is None else mask.to(dtype=self.dtype, device=self.device).clone()
         return self
 
     def save(self, path) -> Path:
-        """Write the parameters to ``path`` atomically (``torch.save`` of :meth:`state_dict`)."""
-        with atomic_path(path) as tmp:
-            torch.save(self.state_dict(), tmp)
-        return Path(path)
+        """Write the parameters to ``path`` atomically, with a SHA-256 sidecar.
+
+        ``torch.save`` of :meth:`state_dict` through :func:`rgdl.core.io.save_checked`:
+        :meth:`load` refuses the file if it is later damaged or changed.
+        """
+        if isinstance(path, bool) or not isinstance(path, (str, os.PathLike)) or str(path) == "":
+            raise TypeError(f"path must be a non-empty str or Path; got {path!r}")
+        return save_checked(path, self.state_dict())
 
     @classmethod
     def load(cls, path, dtype=None, device="cpu") -> "RBM":
-        """Read an RBM written by :meth:`save` (safe loading: ``weights_only=True``)."""
-        state = torch.load(path, map_location=device, weights_only=True)
-        dtype = dtype or state["W"].dtype
-        rbm = cls(state["n_visible"], state["n_hidden"], spins=state["spins"], dtype=dtype,
-                  device=device, seed=0)
+        """Read an RBM written by :meth:`save` (checked against its hash sidecar).
+
+        Safe loading (``weights_only=True``, no pickle). A truncated, overwritten or
+        altered file raises :class:`rgdl.core.io.CorruptFileError` (a ``ValueError``)
+        in one line and is never loaded; a missing file, ``FileNotFoundError``.
+        """
+        if isinstance(path, bool) or not isinstance(path, (str, os.PathLike)) or str(path) == "":
+            raise TypeError(f"path must be a non-empty str or Path; got {path!r}")
+        dtype = check_dtype("dtype", dtype, allow_none=True)
+        device = check_device("device", device)
+        if not Path(path).is_file():
+            raise FileNotFoundError(f"path {str(path)!r}: no such file")
+        state = load_checked(path, map_location=device)
+        try:
+            n_visible, n_hidden = int(state["n_visible"]), int(state["n_hidden"])
+            spins, dtype = bool(state["spins"]), dtype or state["W"].dtype
+        except (TypeError, KeyError, AttributeError):
+            raise CorruptFileError(f"{path}: not an RBM written by RBM.save") from None
+        rbm = cls(n_visible, n_hidden, spins=spins, dtype=dtype, device=device, seed=0)
         return rbm.load_state_dict(state)
 
     # ---------------------------------------------------------------- energies
@@ -205,6 +298,8 @@ class RBM:
             x = x.unsqueeze(0)
         if x.dim() != 2 or x.shape[1] != n:
             raise ValueError(f"{name} must have shape (batch, {n}); got {tuple(x.shape)}")
+        if not bool(torch.isfinite(x).all()):
+            raise ValueError(f"{name} contains NaN or infinite values")
         return x
 
     def energy(self, v, h) -> torch.Tensor:
@@ -255,40 +350,68 @@ class RBM:
 
     def sample_h(self, v, generator=None) -> torch.Tensor:
         """Draw h ~ P(h | v) (0/1 or +/-1 tensor of shape (batch, n_hidden))."""
+        check_generator("generator", generator)
         return self._draw(self.p_h_given_v(v), generator)
 
     def sample_v(self, h, generator=None) -> torch.Tensor:
         """Draw v ~ P(v | h)."""
+        check_generator("generator", generator)
         return self._draw(self.p_v_given_h(h), generator)
 
     def gibbs(self, v, k=1, generator=None) -> torch.Tensor:
-        """Run ``k`` steps of block Gibbs sampling v -> h -> v' and return the new v."""
-        k = positive_int("k", k)
-        v = self._check_batch("v", v, self.n_visible)
+        """Run ``k`` steps of block Gibbs sampling v -> h -> v' and return the new v.
+
+        ``k`` is at most :data:`MAX_GIBBS_STEPS`.
+        """
+        k = positive_int("k", k, maximum=MAX_GIBBS_STEPS)
+        check_generator("generator", generator)
+        return self._gibbs(self._check_batch("v", v, self.n_visible), k, generator)
+
+    def _gibbs(self, v: torch.Tensor, k: int, generator) -> torch.Tensor:
+        """:meth:`gibbs` on an already checked batch."""
         for _ in range(k):
-            v = self.sample_v(self.sample_h(v, generator), generator)
+            h = self._draw(self._prob(torch.addmm(self.c, v, self.W)), generator)
+            v = self._draw(self._prob(torch.addmm(self.b, h, self.W.T)), generator)
         return v
 
     def sample(self, n_samples, n_steps=1000, *, seed=None, v0=None) -> torch.Tensor:
         """``n_samples`` visible configurations after ``n_steps`` Gibbs steps.
 
-        The chains start from uniformly random units (or ``v0``) and run in parallel.
+        The chains start from uniformly random units (or ``v0``, whose rows then
+        set the number of chains) and run in parallel. ``n_steps`` is at most
+        :data:`MAX_GIBBS_STEPS`.
         """
-        n_samples = positive_int("n_samples", n_samples)
-        n_steps = positive_int("n_steps", n_steps)
+        n_samples = positive_int("n_samples", n_samples, maximum=1 << 31)
+        elements("n_samples * n_visible", n_samples, self.n_visible + self.n_hidden)
+        n_steps = positive_int("n_steps", n_steps, maximum=MAX_GIBBS_STEPS)
+        if v0 is not None:
+            v0 = self._check_batch("v0", v0, self.n_visible)
         gen = runtime.torch_generator(seed, self.device)
         if v0 is None:
             v0 = self._draw(torch.full((n_samples, self.n_visible), 0.5, dtype=self.dtype,
                                        device=self.device), gen)
-        return self.gibbs(v0, n_steps, gen)
+        return self._gibbs(v0, n_steps, gen)
 
 
 # --------------------------------------------------------------------- exact
 def enumerate_states(n: int, values=(0, 1), dtype=torch.float64, device="cpu",
                      start: int = 0, stop: int | None = None) -> torch.Tensor:
-    """All 2**n configurations of n units (rows ``start`` to ``stop``), bit j of the row index = unit j."""
-    n = positive_int("n", n, minimum=0)
-    stop = 2**n if stop is None else stop
+    """All 2**n configurations of n units (rows ``start`` to ``stop``); bit j of the row = unit j.
+
+    ``n`` is at most 62 and the ``(stop - start) x n`` table must fit in memory.
+    """
+    n = positive_int("n", n, minimum=0, maximum=62)
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__") \
+            or tuple(values) not in ((0, 1), (-1, 1)):
+        raise ValueError(f"values must be (0, 1) or (-1, 1); got {values!r}")
+    dtype = check_dtype("dtype", dtype)
+    device = check_device("device", device)
+    start = positive_int("start", start, minimum=0, maximum=2**n)
+    if stop is not None and not (isinstance(stop, int) and start <= stop <= 2**n):
+        positive_int("stop", stop, minimum=start)
+        raise ValueError(f"stop must be <= 2**n = {2**n} (n = {n}); got {stop}")
+    stop = 2**n if stop is None else int(stop)
+    elements("(stop - start) * n", stop - start, max(n, 1))
     idx = torch.arange(start, stop, device=device, dtype=torch.int64)
     bits = (idx[:, None] >> torch.arange(n, device=device)) & 1
     s = bits.to(dtype)
@@ -309,10 +432,8 @@ def log_partition(rbm: RBM, chunk: int = 1 << 16) -> float:
     same over v), costing O(2^m n m) time and O(chunk n) memory. m is limited to
     :data:`MAX_EXACT_UNITS`; it takes seconds up to m of about 24 on a CPU.
     """
-    if not isinstance(rbm, RBM):
-        raise TypeError(f"rbm must be an RBM; got {type(rbm).__name__}")
-    rbm.check_finite()
-    chunk = positive_int("chunk", chunk)
+    check_rbm(rbm)
+    chunk = positive_int("chunk", chunk, maximum=1 << 24)
     W = rbm.W.detach().to(torch.float64)
     b = rbm.b.detach().to(torch.float64)
     c = rbm.c.detach().to(torch.float64)
@@ -344,9 +465,7 @@ def gaussian_rbm(n_visible: int, n_hidden: int, *, spins: bool = False, scale: f
     the closed forms. ``W``, then ``b``, then ``c`` are drawn from one torch
     generator seeded with ``seed``.
     """
-    scale = float(scale)
-    if not (scale > 0 and np.isfinite(scale)):
-        raise ValueError(f"scale must be finite and > 0; got {scale}")
+    scale = positive_float("scale", scale)
     rbm = RBM(n_visible, n_hidden, spins=spins, dtype=torch.float64, seed=seed)
     gen = runtime.torch_generator(seed, "cpu")
     f64 = torch.float64
@@ -391,9 +510,7 @@ def enumeration_errors(rbm: RBM) -> EnumerationErrors:
     ``2^(n_v + n_h)`` states is built from the energy alone, in float64, so every
     error is round-off unless the closed forms are wrong.
     """
-    if not isinstance(rbm, RBM):
-        raise TypeError(f"rbm must be an RBM; got {type(rbm).__name__}")
-    rbm.check_finite()
+    check_rbm(rbm)
     if rbm.n_visible + rbm.n_hidden > MAX_TABLE_UNITS:
         raise ValueError(f"rbm has {rbm.n_visible + rbm.n_hidden} units; the joint table is "
                          f"limited to {MAX_TABLE_UNITS}")
@@ -428,6 +545,7 @@ def _check_data(rbm: RBM, data, name: str = "data", binary: bool = True) -> torc
     With ``binary=False`` values anywhere in [0, 1] ([-1, 1] for spins) are accepted
     (unit means, e.g. a lower RBM's hidden probabilities).
     """
+    check_rbm(rbm)
     x = _as_tensor(name, data, rbm.dtype, rbm.device)
     if x.dim() != 2 or x.shape[1] != rbm.n_visible:
         raise ValueError(f"{name} must have shape (n_samples, {rbm.n_visible}); got {tuple(x.shape)}")
@@ -452,6 +570,8 @@ def log_likelihood(rbm: RBM, data, log_z: float | None = None) -> float:
     x = _check_data(rbm, data)
     if log_z is None:
         log_z = log_partition(rbm)
+    else:
+        log_z = finite_float("log_z", log_z)
     return float(-rbm.visible_hamiltonian(x).double().mean()) - float(log_z)
 
 
@@ -461,6 +581,7 @@ def free_energy_gap(rbm: RBM, train, heldout) -> tuple[float, float, float]:
     A gap that grows during training signals overfitting: the model assigns
     lower free energy (higher probability) to the data it was trained on.
     """
+    check_rbm(rbm)
     ft = float(rbm.visible_hamiltonian(_check_data(rbm, train, "train")).double().mean())
     fh = float(rbm.visible_hamiltonian(_check_data(rbm, heldout, "heldout")).double().mean())
     return ft, fh, fh - ft
@@ -526,10 +647,10 @@ def cd_gradient(rbm: RBM, data, k=1, seed=None, negative=None):
     ``(dW, db, dc, v_k)``; as ``k`` grows it tends to :func:`exact_gradient`.
     """
     x = _check_data(rbm, data)
-    k = positive_int("k", k)
-    gen = runtime.torch_generator(seed, rbm.device)
+    k = positive_int("k", k, maximum=MAX_GIBBS_STEPS)
     start = x if negative is None else _check_data(rbm, negative, "negative")
-    vk = rbm.gibbs(start, k, gen)
+    gen = runtime.torch_generator(seed, rbm.device)
+    vk = rbm._gibbs(start, k, gen)
     ph0, phk = _h_mean(rbm, x), _h_mean(rbm, vk)
     dW = x.T @ ph0 / x.shape[0] - vk.T @ phk / vk.shape[0]
     db = x.mean(0) - vk.mean(0)

@@ -32,10 +32,10 @@ import torch
 from tqdm import tqdm
 
 from ..core.runtime import threads_for
-from .model import RBM, _check_data
+from .model import RBM, _check_data, check_bool
 from .training import (
-    TrainingConfig, TrainingState, _act_, _data_fingerprint, _Monitor, check_resume,
-    load_checkpoint, run_settings, save_checkpoint,
+    TrainingConfig, TrainingDiverged, TrainingState, _act_, _check_monitors, _check_path,
+    _data_fingerprint, _Monitor, check_resume, load_checkpoint, run_settings, save_checkpoint,
 )
 
 __all__ = ["fit_replicas", "SHARED_FIELDS"]
@@ -51,16 +51,21 @@ def _configs(configs, hyperparameters: dict, R: int) -> list[TrainingConfig]:
     """One config per replica: a shared one, a list, and keyword overrides (a value or R values)."""
     if isinstance(configs, TrainingConfig) or configs is None:
         configs = [configs] * R
+    if isinstance(configs, (str, bytes)) or not hasattr(configs, "__iter__"):
+        raise TypeError(f"configs must be a TrainingConfig or a list of {R}; "
+                        f"got {type(configs).__name__}")
     configs = list(configs)
     if len(configs) != R or not all(c is None or isinstance(c, TrainingConfig) for c in configs):
         raise TypeError(f"configs must be a TrainingConfig or a list of {R}")
+    for k, v in hyperparameters.items():
+        if isinstance(v, (list, tuple)) and k != "lr_schedule" and len(v) != R:
+            raise ValueError(f"{k} has {len(v)} entries; there are {R} replicas")
+    if all(c is None for c in configs) and "epochs" not in hyperparameters:
+        raise TypeError("configs: pass a TrainingConfig or at least epochs=...")
     out = []
     for r, cfg in enumerate(configs):
         own = {k: (v[r] if isinstance(v, (list, tuple)) and k != "lr_schedule" else v)
                for k, v in hyperparameters.items()}
-        for k, v in hyperparameters.items():
-            if isinstance(v, (list, tuple)) and k != "lr_schedule" and len(v) != R:
-                raise ValueError(f"{k} has {len(v)} entries; there are {R} replicas")
         out.append(TrainingConfig(**own) if cfg is None else cfg.replace(**own))
     for name in SHARED_FIELDS:
         values = {repr(getattr(c, name)) for c in out}
@@ -72,6 +77,8 @@ def _configs(configs, hyperparameters: dict, R: int) -> list[TrainingConfig]:
 
 
 def _check_rbms(rbms) -> list[RBM]:
+    if isinstance(rbms, (str, bytes)) or not hasattr(rbms, "__iter__"):
+        raise TypeError(f"rbms must be a non-empty sequence of RBM; got {type(rbms).__name__}")
     rbms = list(rbms)
     if not rbms or not all(isinstance(r, RBM) for r in rbms):
         raise TypeError("rbms must be a non-empty sequence of RBM")
@@ -196,7 +203,7 @@ def _epoch(P: _Stack, bufs, xs, configs, states, spins, epoch: int) -> float:
     elapsed = time.perf_counter() - t0
     for r in range(P.W.shape[0]):
         if not all(bool(torch.isfinite(t[r]).all()) for t in (P.W, P.b, P.c)):
-            raise FloatingPointError(f"replica {r} diverged at epoch {epoch}; lower its lr")
+            raise TrainingDiverged(f"replica {r} diverged at epoch {epoch}; lower its lr")
     return elapsed
 
 
@@ -280,10 +287,18 @@ def fit_replicas(rbms, data, configs=None, *, seeds, heldout=None, monitors=("re
     rbms = _check_rbms(rbms)
     R = len(rbms)
     configs = _configs(configs, hyperparameters, R)
+    if isinstance(seeds, (str, bytes)) or not hasattr(seeds, "__iter__"):
+        raise TypeError(f"seeds must be a sequence of {R} seeds; got {type(seeds).__name__}")
     seeds = list(seeds)
     if len(seeds) != R:
         raise ValueError(f"seeds has {len(seeds)} entries; there are {R} replicas")
+    monitors = _check_monitors(monitors)
+    progress = check_bool("progress", progress)
+    if checkpoint is not None:
+        checkpoint = _check_path("checkpoint", checkpoint)
     cfg = configs[0]
+    if data is None:
+        raise TypeError("data must be an array (n, n_visible) or a sequence of R of them; got None")
     xs = _per_replica("data", data, rbms, cfg.binary)
     helds = _per_replica("heldout", heldout, rbms, cfg.binary)
     if cfg.batch_size > xs[0].shape[0]:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import time
 from pathlib import Path
 
@@ -37,11 +38,26 @@ from ..core.io import load_checked, save_checked
 from ..core.runtime import threads_for
 from ..core.validate import positive_float, positive_int
 from .ais import ais_log_partition, base_rate_biases
-from .model import (RBM, _check_data, _pseudo_log_likelihood, _reconstruction_error,
-                    log_likelihood, log_partition)
+from .model import (MAX_GIBBS_STEPS, RBM, _check_data, _pseudo_log_likelihood,
+                    _reconstruction_error, check_bool, check_device, check_rbm, log_likelihood,
+                    log_partition)
 
 __all__ = ["fit", "TrainingConfig", "TrainingState", "run_epoch", "save_checkpoint",
-           "load_checkpoint", "MONITORS", "HYPERPARAMETERS", "RUN_SETTINGS", "run_settings"]
+           "load_checkpoint", "MONITORS", "HYPERPARAMETERS", "RUN_SETTINGS", "run_settings",
+           "MAX_EPOCHS", "MAX_LR", "TrainingDiverged"]
+
+#: Most epochs one run accepts (a bound on the time a call can take).
+MAX_EPOCHS = 10**6
+
+#: Largest learning rate (and L1/L2 penalty) accepted: beyond it CD diverges at once.
+MAX_LR = 100.0
+
+#: Largest minibatch, monitor subset and checkpoint interval.
+MAX_BATCH = 1 << 24
+
+
+class TrainingDiverged(FloatingPointError, ValueError):
+    """Training produced non-finite parameters (the message names the learning rate ``lr``)."""
 
 #: Names accepted in ``fit(..., monitors=...)``.
 MONITORS = ("recon", "pll", "free_energy", "loglik")
@@ -52,8 +68,18 @@ EXACT_MONITOR_UNITS = 20
 _CHECKPOINT_VERSION = 1
 
 
+def _check_path(name: str, path) -> Path:
+    if isinstance(path, bool) or not isinstance(path, (str, os.PathLike)) or str(path) == "":
+        raise TypeError(f"{name} must be a non-empty str or Path; got {path!r}")
+    return Path(path)
+
+
 def save_checkpoint(path, state: dict) -> Path:
     """Write a training state (tensors and plain values only) atomically, with its hash sidecar."""
+    path = _check_path("path", path)
+    if not isinstance(state, dict):
+        raise TypeError("state must be a dict of tensors and plain values; "
+                        f"got {type(state).__name__}")
     return save_checked(path, state)
 
 
@@ -61,9 +87,49 @@ def load_checkpoint(path, device="cpu") -> dict:
     """Read a state written by :func:`save_checkpoint`, checked against its sidecar.
 
     ``weights_only=True``: no pickle is ever loaded. A damaged file raises
-    :class:`rgdl.core.io.CorruptFileError` (a ``ValueError``) in one line.
+    :class:`rgdl.core.io.CorruptFileError` (a ``ValueError``) in one line; a
+    missing one ``FileNotFoundError``.
     """
+    path = _check_path("path", path)
+    device = check_device("device", device)
+    if not path.is_file():
+        raise FileNotFoundError(f"path {str(path)!r}: no such checkpoint")
     return load_checked(path, map_location=device)
+
+
+def _check_config(config) -> "TrainingConfig":
+    if not isinstance(config, TrainingConfig):
+        raise TypeError(f"config must be a TrainingConfig; got {type(config).__name__}")
+    return config
+
+
+def _check_epoch(epoch) -> int:
+    return positive_int("epoch", epoch, minimum=0)
+
+
+def _check_run(rbm, x, config) -> None:
+    """The arguments :class:`TrainingState` and :func:`run_epoch` share: an RBM, its data
+    as a checked tensor (see :func:`fit`) and a config."""
+    check_rbm(rbm)
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"x must be a torch.Tensor (the data as fit checks them); "
+                        f"got {type(x).__name__}")
+    if x.dim() != 2 or x.shape[1] != rbm.n_visible or x.shape[0] < 1 \
+            or x.dtype != rbm.dtype or x.device != rbm.device:
+        raise ValueError(f"x must be a non-empty ({rbm.n_visible}-column) tensor of the "
+                         f"rbm's dtype and device; got {tuple(x.shape)} {x.dtype} {x.device}")
+    _check_config(config)
+
+
+def _check_monitors(monitors) -> tuple:
+    if isinstance(monitors, (str, bytes)) or not hasattr(monitors, "__iter__"):
+        raise TypeError(f"monitors must be a sequence of names from {MONITORS} or callables; "
+                        f"got {type(monitors).__name__}")
+    monitors = tuple(monitors)
+    for m in monitors:
+        if not callable(m) and not (isinstance(m, str) and m in MONITORS):
+            raise ValueError(f"monitors: unknown monitor {m!r}; use callables or {MONITORS}")
+    return monitors
 
 
 #: The settings that define a run, stored in its checkpoint and compared on resume.
@@ -73,6 +139,9 @@ RUN_SETTINGS = ("lr", "momentum", "final_momentum", "momentum_switch", "weight_d
 
 def run_settings(config: "TrainingConfig", seed) -> dict:
     """Plain values of :data:`RUN_SETTINGS` and the seed (``None`` when not an int)."""
+    _check_config(config)
+    if not isinstance(seed, np.random.Generator):
+        runtime.rng(seed)  # refuses a negative or non-integer seed, naming it
     out = {}
     for name in RUN_SETTINGS:
         value = getattr(config, name)
@@ -163,6 +232,13 @@ def _sample_(out: torch.Tensor, mean: torch.Tensor, spins: bool, stream: _Stream
     return out
 
 
+def _check_fingerprint(fingerprint) -> None:
+    if not isinstance(fingerprint, (list, tuple)) or len(fingerprint) != 3 \
+            or not all(isinstance(f, float) and np.isfinite(f) for f in fingerprint):
+        raise TypeError("fingerprint must be the 3 finite floats of the data's fingerprint; "
+                        f"got {fingerprint!r}"[:200])
+
+
 def _data_fingerprint(x: torch.Tensor) -> list[float]:
     col = torch.arange(1, x.shape[1] + 1, dtype=torch.float64, device=x.device)
     row = torch.arange(1, x.shape[0] + 1, dtype=torch.float64, device=x.device)
@@ -227,6 +303,14 @@ class _Monitor:
 
 
 
+def _bounded(name: str, value, allow_zero: bool = True) -> float:
+    """A finite rate or penalty in [0, :data:`MAX_LR`] ((0, MAX_LR] without ``allow_zero``)."""
+    value = positive_float(name, value, allow_zero=allow_zero)
+    if value > MAX_LR:
+        raise ValueError(f"{name} must be <= {MAX_LR:g}; got {value}")
+    return value
+
+
 def _fraction(name: str, value) -> float:
     value = positive_float(name, value, allow_zero=True)
     if value >= 1:
@@ -241,7 +325,10 @@ class TrainingConfig:
     :func:`fit` builds one from its keyword arguments; :func:`rgdl.dbn.train`
     builds one per layer (a value, or one value per layer). Field meanings are
     below. Constructing a config checks every value and raises ``TypeError``/
-    ``ValueError`` naming the field.
+    ``ValueError`` naming the field. Sizes no run can finish are refused up front:
+    ``epochs <= MAX_EPOCHS`` (10^6), ``k <= MAX_GIBBS_STEPS`` (10^5), ``lr``, its
+    schedule, ``weight_decay`` and ``l1 <= MAX_LR`` (100), ``batch_size``,
+    ``monitor_size`` and ``checkpoint_every <= 2^24``.
 
     Parameters
     ----------
@@ -307,15 +394,16 @@ class TrainingConfig:
         def put(name, value):
             object.__setattr__(self, name, value)
 
-        put("epochs", positive_int("epochs", self.epochs, minimum=0))
-        for name in ("batch_size", "k", "monitor_size", "checkpoint_every"):
-            put(name, positive_int(name, getattr(self, name)))
+        put("epochs", positive_int("epochs", self.epochs, minimum=0, maximum=MAX_EPOCHS))
+        put("k", positive_int("k", self.k, maximum=MAX_GIBBS_STEPS))
+        for name in ("batch_size", "monitor_size", "checkpoint_every"):
+            put(name, positive_int(name, getattr(self, name), maximum=MAX_BATCH))
         put("momentum_switch", positive_int("momentum_switch", self.momentum_switch, minimum=0))
-        put("lr", positive_float("lr", self.lr))
+        put("lr", _bounded("lr", self.lr, allow_zero=False))
         for name in ("momentum", "final_momentum"):
             put(name, _fraction(name, getattr(self, name)))
         for name in ("weight_decay", "l1"):
-            put(name, positive_float(name, getattr(self, name), allow_zero=True))
+            put(name, _bounded(name, getattr(self, name)))
         for name in ("persistent", "sample_visible", "init_visible_bias", "binary"):
             if not isinstance(getattr(self, name), (bool, np.bool_)):
                 raise TypeError(f"{name} must be a bool; got {type(getattr(self, name)).__name__}")
@@ -323,7 +411,11 @@ class TrainingConfig:
         if self.persistent and not self.sample_visible:
             raise ValueError("sample_visible=False is only valid for CD (persistent=False)")
         if self.lr_schedule is not None and not callable(self.lr_schedule):
-            put("lr_schedule", tuple(float(v) for v in self.lr_schedule))
+            sched = self.lr_schedule
+            if isinstance(sched, (str, bytes)) or not hasattr(sched, "__iter__"):
+                raise TypeError("lr_schedule must be None, a callable or a sequence of rates; "
+                                f"got {type(sched).__name__}")
+            put("lr_schedule", tuple(_bounded("lr_schedule entry", v) for v in sched))
         md = self.matmul_dtype
         if md is not None and md not in (torch.bfloat16, torch.float16, torch.float32, torch.float64):
             raise ValueError(f"matmul_dtype must be a floating torch dtype; got {md!r}")
@@ -334,10 +426,12 @@ class TrainingConfig:
 
     def momentum_at(self, epoch: int) -> float:
         """Hinton's schedule: ``momentum`` before ``momentum_switch`` epochs, then ``final_momentum``."""
+        epoch = _check_epoch(epoch)
         return self.momentum if epoch < self.momentum_switch else self.final_momentum
 
     def lr_at(self, epoch: int) -> float:
         """The learning rate of ``epoch``: ``lr``, or the schedule's entry."""
+        epoch = _check_epoch(epoch)
         schedule = self.lr_schedule
         if schedule is None:
             return self.lr
@@ -347,7 +441,7 @@ class TrainingConfig:
             if epoch >= len(schedule):
                 raise ValueError(f"lr_schedule has {len(schedule)} entries; epoch {epoch} needs one")
             value = schedule[epoch]
-        return positive_float(f"lr_schedule({epoch})", value, allow_zero=True)
+        return _bounded(f"lr_schedule({epoch})", value)
 
 
 #: The fields of :class:`TrainingConfig`, the hyperparameters of a run.
@@ -378,6 +472,7 @@ class TrainingState:
     @classmethod
     def fresh(cls, rbm: RBM, x: torch.Tensor, config: TrainingConfig, seed) -> "TrainingState":
         """A new run: seeded stream, zero velocities, PCD chains at random training rows."""
+        _check_run(rbm, x, config)
         base_seed = int(runtime.rng(seed).integers(0, 2**62))
         dt, dev = rbm.dtype, rbm.device
         gen = _Stream(base_seed, dev, dt)
@@ -410,6 +505,8 @@ class TrainingState:
         Raises ``ValueError`` naming every setting that differs from the
         checkpoint's (see :func:`check_resume`).
         """
+        _check_run(rbm, x, config)
+        _check_fingerprint(fingerprint)
         dt, dev = rbm.dtype, rbm.device
         state = load_checkpoint(path, device="cpu")
         if state.get("version") != _CHECKPOINT_VERSION:
@@ -420,8 +517,9 @@ class TrainingState:
             if state["config"].get(key) != value:
                 raise ValueError(f"checkpoint {path} was made with {key}="
                                  f"{state['config'].get(key)!r}, not {value!r}")
-        if state["fingerprint"] != fingerprint:
-            raise ValueError(f"checkpoint {path} was made with different data")
+        if state["fingerprint"] != list(fingerprint):
+            raise ValueError(f"checkpoint {path} was made with different data "
+                             "(its fingerprint differs)")
         rbm.load_state_dict(state["rbm"])
         base_seed = int(state["base_seed"])
         gen = _Stream(base_seed, dev, dt)
@@ -437,10 +535,14 @@ class TrainingState:
     def save(self, path, rbm: RBM, x, config: TrainingConfig, fingerprint, buffers,
              seed=None) -> None:
         """Write the state after ``self.epoch`` epochs atomically (chains from ``buffers``)."""
+        _check_run(rbm, x, config)
+        _check_fingerprint(fingerprint)
+        if not isinstance(buffers, _Buffers):
+            raise TypeError(f"buffers must be the run's _Buffers; got {type(buffers).__name__}")
         save_checkpoint(path, {
             "version": _CHECKPOINT_VERSION, "config": self._shape(rbm, x, config),
             "settings": run_settings(config, seed),
-            "epoch": self.epoch, "fingerprint": fingerprint, "base_seed": self.base_seed,
+            "epoch": self.epoch, "fingerprint": list(fingerprint), "base_seed": self.base_seed,
             "rbm": rbm.state_dict(), "vW": self.vW, "vb": self.vb, "vc": self.vc,
             "chain": buffers.vneg.clone() if config.persistent else torch.zeros(0),
             "chain_h": buffers.hs.clone() if config.persistent else torch.zeros(0),
@@ -551,6 +653,12 @@ def run_epoch(rbm: RBM, x: torch.Tensor, config: TrainingConfig, state: Training
     update of :func:`_apply_update`. Raises ``FloatingPointError`` if the
     parameters stop being finite.
     """
+    _check_run(rbm, x, config)
+    if not isinstance(state, TrainingState):
+        raise TypeError(f"state must be a TrainingState; got {type(state).__name__}")
+    if not isinstance(buffers, _Buffers) or buffers.x.shape[0] != x.shape[0]:
+        raise TypeError("buffers must be the _Buffers built for this rbm, x and config")
+    epoch = _check_epoch(epoch)
     buf, stream, spins = buffers, state.stream, rbm.spins
     n, B = x.shape[0], config.batch_size
     mom, eta = config.momentum_at(epoch), config.lr_at(epoch)
@@ -574,10 +682,20 @@ def run_epoch(rbm: RBM, x: torch.Tensor, config: TrainingConfig, state: Training
         torch.cuda.synchronize(rbm.device)
     elapsed = time.perf_counter() - t0
     if not all(bool(torch.isfinite(t).all()) for t in (rbm.W, rbm.b, rbm.c)):
-        raise FloatingPointError(f"training diverged at epoch {epoch} (non-finite "
-                                 f"parameters); lower lr={config.lr}")
+        raise TrainingDiverged(f"training diverged at epoch {epoch} (non-finite "
+                               f"parameters); lower lr={config.lr}")
     return elapsed
 
+
+
+def _config(config, hyperparameters: dict) -> TrainingConfig:
+    """``config`` with the keyword overrides, or a config built from them alone."""
+    if config is None:
+        if "epochs" not in hyperparameters:
+            raise TypeError("config: pass a TrainingConfig or at least epochs=...")
+        return TrainingConfig(**hyperparameters)
+    _check_config(config)
+    return config.replace(**hyperparameters) if hyperparameters else config
 
 
 def fit(rbm, data, config: TrainingConfig | None = None, *, heldout=None, monitors=("recon",),
@@ -617,15 +735,14 @@ def fit(rbm, data, config: TrainingConfig | None = None, *, heldout=None, monito
     dict of per-epoch lists: ``epoch``, ``lr``, ``momentum``, ``time`` (seconds
     spent in updates in that epoch) and one list per monitored quantity.
     """
-    if not isinstance(rbm, RBM):
-        raise TypeError(f"rbm must be an RBM; got {type(rbm).__name__}")
-    rbm.check_finite()
-    if config is None:
-        config = TrainingConfig(**hyperparameters)
-    elif not isinstance(config, TrainingConfig):
-        raise TypeError(f"config must be a TrainingConfig; got {type(config).__name__}")
-    elif hyperparameters:
-        config = config.replace(**hyperparameters)
+    check_rbm(rbm)
+    config = _config(config, hyperparameters)
+    monitors = _check_monitors(monitors)
+    progress, restart = check_bool("progress", progress), check_bool("restart", restart)
+    if checkpoint is not None:
+        checkpoint = _check_path("checkpoint", checkpoint)
+    if not isinstance(seed, np.random.Generator):
+        runtime.rng(seed)
     x = _check_data(rbm, data, "data", binary=config.binary).contiguous()
     if config.batch_size > x.shape[0]:
         raise ValueError(f"batch_size ({config.batch_size}) exceeds the number of samples "

@@ -49,11 +49,29 @@ __all__ = [
 MAX_SPINS = 24
 
 
-def _check_values(values) -> tuple[int, int]:
-    values = tuple(values)
-    if values not in ((-1, 1), (0, 1)):
-        raise ValueError(f"values must be (-1, 1) or (0, 1); got {values!r}")
-    return values
+#: Largest site index :func:`subset` accepts (masks are 64-bit integers).
+MAX_SITE = 62
+
+
+def _check_values(values, name: str = "values") -> tuple[int, int]:
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__") \
+            or tuple(values) not in ((-1, 1), (0, 1)):
+        raise ValueError(f"{name} must be (-1, 1) or (0, 1); got {values!r}")
+    return tuple(values)
+
+
+def _pow2_table(name: str, x, *, ndim=1, finite: bool = True) -> tuple[np.ndarray, int]:
+    """``x`` as a float64 array whose last axis has length 2^n; returns (array, n)."""
+    arr = validate.real_array(name, x, ndim=ndim, finite=finite)
+    if arr.ndim < 1:
+        raise ValueError(f"{name} must be an array of 2^n numbers; got a scalar")
+    size = arr.shape[-1]
+    n = size.bit_length() - 1
+    if size < 1 or (1 << n) != size:
+        raise ValueError(f"{name} must have 2^n entries along its last axis; got {size}")
+    if n > MAX_SPINS:
+        raise ValueError(f"{name} has 2^{n} entries; at most 2^{MAX_SPINS}")
+    return arr, n
 
 
 def walsh_hadamard(x) -> np.ndarray:
@@ -62,11 +80,9 @@ def walsh_hadamard(x) -> np.ndarray:
     y_S = sum_k x_k (-1)^{popcount(S & k)}, computed with n butterfly passes
     (a, b) -> (a + b, a - b); applying it twice multiplies by 2^n.
     """
-    y = np.array(x, dtype=np.float64, copy=True)
+    y, n = _pow2_table("x", x, ndim=None)
+    y = np.array(y, dtype=np.float64, copy=True)
     size = y.shape[-1]
-    n = size.bit_length() - 1
-    if size < 1 or (1 << n) != size:
-        raise ValueError(f"the last axis of x must have length 2^n; got {size}")
     lead = y.shape[:-1]
     for i in range(n):
         # axis of length 2 is bit i of the index (C order: higher bits first)
@@ -82,9 +98,7 @@ def states(n: int, values=(-1, 1)) -> np.ndarray:
 
     A set bit is ``values[1]`` (+1 or 1), a clear bit ``values[0]`` (-1 or 0).
     """
-    n = validate.positive_int("n", n, minimum=0)
-    if n > MAX_SPINS:
-        raise ValueError(f"n must be <= {MAX_SPINS} to enumerate; got {n}")
+    n = validate.positive_int("n", n, minimum=0, maximum=MAX_SPINS)
     lo, hi = _check_values(values)
     return np.where(spin_states(n) > 0, float(hi), float(lo))
 
@@ -95,21 +109,16 @@ def hamiltonian_table(H, n: int | None = None, values=(-1, 1)) -> np.ndarray:
     A callable is called once with :func:`states` ``(n, values)`` and must return
     one energy per row.
     """
+    values = _check_values(values)
     if callable(H):
         if n is None:
             raise ValueError("n is required when H is a callable")
-        n = validate.positive_int("n", n, minimum=0)
-        table = np.asarray(H(states(n, values)), dtype=np.float64).reshape(-1)
+        n = validate.positive_int("n", n, minimum=0, maximum=MAX_SPINS)
+        table = validate.real_array("H", H(states(n, values)), finite=False).reshape(-1)
         if table.shape[0] != 1 << n:
             raise ValueError(f"H returned {table.shape[0]} energies for {1 << n} states")
     else:
-        table = np.asarray(H, dtype=np.float64)
-        if table.ndim != 1:
-            raise ValueError(f"H must be a 1-D table of 2^n energies; got shape {table.shape}")
-        size = table.shape[0]
-        m = size.bit_length() - 1
-        if (1 << m) != size:
-            raise ValueError(f"H must have 2^n entries; got {size}")
+        table, m = _pow2_table("H", H, finite=False)
         if n is not None and validate.positive_int("n", n, minimum=0) != m:
             raise ValueError(f"H has 2^{m} entries but n = {n}")
     if not np.all(np.isfinite(table)):
@@ -156,18 +165,17 @@ def ising_energy(J, spins=None) -> np.ndarray:
     Without ``spins`` returns the whole table (2^n,); with ``spins`` of shape
     (m, n) (+/-1) returns the m energies.
     """
-    J = np.asarray(J, dtype=np.float64)
+    J, n = _pow2_table("J", J)
     size = J.shape[-1]
-    n = size.bit_length() - 1
-    if J.ndim != 1 or (1 << n) != size:
-        raise ValueError(f"J must be a 1-D array of 2^n couplings; got shape {J.shape}")
     signed = J.copy()
     signed[popcount(np.arange(size)) % 2 == 1] *= -1.0
     table = walsh_hadamard(signed)
     if spins is None:
         return table
-    s = validate.binary("spins", spins, (-1, 1)).reshape(-1, n)
-    return table[state_index(s, (-1, 1))]
+    s = validate.binary("spins", spins, (-1, 1))
+    if n == 0 or s.size == 0 or s.size % n or (s.ndim > 1 and s.shape[-1] != n):
+        raise ValueError(f"spins must have shape (m, {n}); got {s.shape}")
+    return table[state_index(s.reshape(-1, n), (-1, 1))]
 
 
 def popcount(x) -> np.ndarray:
@@ -193,27 +201,30 @@ def subset(*sites_) -> int:
     """The bit mask of a set of sites: ``subset(0, 2)`` is 0b101."""
     mask = 0
     for i in sites_:
-        if isinstance(i, bool) or not isinstance(i, numbers.Integral) or i < 0:
-            raise ValueError(f"sites must be non-negative ints; got {i!r}")
+        if isinstance(i, bool) or not isinstance(i, numbers.Integral) or not 0 <= i <= MAX_SITE:
+            raise ValueError(f"sites_ must be ints in 0..{MAX_SITE}; got {i!r}")
         mask |= 1 << int(i)
     return mask
 
 
 def sites(mask: int) -> tuple[int, ...]:
     """The sites of a bit mask: ``sites(0b101)`` is (0, 2)."""
-    mask = int(mask)
+    mask = validate.positive_int("mask", mask, minimum=0, maximum=(1 << (MAX_SITE + 1)) - 1)
     return tuple(i for i in range(mask.bit_length()) if mask >> i & 1)
 
 
 def coupling(J, *sites_) -> float:
     """J_S for the set of sites given: ``coupling(J, 0, 1)`` is the (0, 1) pair."""
-    return float(np.asarray(J)[subset(*sites_)])
+    J, n = _pow2_table("J", J)
+    mask = subset(*sites_)
+    if mask >= J.shape[0]:
+        raise ValueError(f"sites_ must be sites of the {n} spins of J; got {sites_}")
+    return float(J[mask])
 
 
 def pair_matrix(J) -> np.ndarray:
     """The symmetric (n, n) matrix of pair coefficients J_{ij} (zero diagonal)."""
-    J = np.asarray(J, dtype=np.float64)
-    n = J.shape[-1].bit_length() - 1
+    J, n = _pow2_table("J", J)
     i, j = np.triu_indices(n, 1)
     M = np.zeros((n, n))
     M[i, j] = J[(1 << i) | (1 << j)]
@@ -227,11 +238,10 @@ def flip_gauge(J, flips) -> np.ndarray:
     down", so before comparing hidden couplings with block spins one fixes
     the sign of each hidden spin.
     """
-    J = np.asarray(J, dtype=np.float64)
+    J, n = _pow2_table("J", J)
     size = J.shape[-1]
-    n = size.bit_length() - 1
     if isinstance(flips, numbers.Integral) and not isinstance(flips, bool):
-        mask = int(flips)
+        mask = validate.positive_int("flips", flips, minimum=0, maximum=size - 1)
     else:
         f = np.asarray(flips, dtype=bool).reshape(-1)
         if f.shape[0] != n:
@@ -243,15 +253,17 @@ def flip_gauge(J, flips) -> np.ndarray:
 
 def ring_distance(n: int) -> np.ndarray:
     """(n, n) distances on a ring of n sites: min(|i - j|, n - |i - j|)."""
-    n = validate.positive_int("n", n)
+    n = validate.positive_int("n", n, maximum=1 << 15)
+    validate.elements("n * n", n, n)
     d = np.abs(np.arange(n)[:, None] - np.arange(n)[None, :])
     return np.minimum(d, n - d).astype(np.float64)
 
 
 def torus_distance(L: int, M: int | None = None) -> np.ndarray:
     """(L M, L M) Euclidean minimum-image distances on an L x M torus; site = x + L y."""
-    L = validate.positive_int("L", L)
-    M = L if M is None else validate.positive_int("M", M)
+    L = validate.positive_int("L", L, maximum=1 << 15)
+    M = L if M is None else validate.positive_int("M", M, maximum=1 << 15)
+    validate.elements("(L M)^2 for L and M", L * M, L * M)
     x, y = np.arange(L * M) % L, np.arange(L * M) // L
     dx = np.abs(x[:, None] - x[None, :])
     dy = np.abs(y[:, None] - y[None, :])
@@ -275,13 +287,11 @@ def group_couplings(J, distance=None, *, tol: float = 1e-12, decimals: int = 6) 
         ``max_abs``. For a translation-invariant H every coupling of the
         same shape is equal, so ``min == max`` within a shape.
     """
-    J = np.asarray(J, dtype=np.float64)
-    size = J.shape[-1]
-    n = size.bit_length() - 1
-    if J.ndim != 1 or (1 << n) != size:
-        raise ValueError(f"J must be a 1-D array of 2^n couplings; got shape {J.shape}")
+    J, n = _pow2_table("J", J)
     tol = validate.positive_float("tol", tol, allow_zero=True)
-    D = ring_distance(n) if distance is None else np.asarray(distance, dtype=np.float64)
+    decimals = validate.positive_int("decimals", decimals, minimum=0, maximum=15)
+    D = ring_distance(max(n, 1))[:n, :n] if distance is None \
+        else validate.real_array("distance", distance, ndim=2)
     if D.shape != (n, n):
         raise ValueError(f"distance must have shape ({n}, {n}); got {D.shape}")
     masks = np.nonzero(np.abs(J) > tol)[0]

@@ -15,6 +15,7 @@ function takes a seed.
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -22,7 +23,7 @@ import torch
 
 from .. import chain
 from ..core import validate
-from ..rbm import RBM, fit
+from ..rbm import RBM, TrainingConfig, fit
 from . import couplings as cp
 from . import variational as vr
 
@@ -33,6 +34,17 @@ __all__ = [
     "ring_couplings_table", "RingCouplingSummary", "ring_coupling_summary",
     "LayerFreeEnergy", "layer_free_energy", "free_energy_table",
 ]
+
+
+def _seq(name: str, values) -> list:
+    """``values`` as a list; ``TypeError`` naming ``name`` unless it is a sequence."""
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        raise TypeError(f"{name} must be a sequence; got {type(values).__name__}")
+    return list(values)
+
+
+#: Most random RBMs :func:`mapping_check` tests in one call.
+MAX_CASES = 10**4
 
 
 # ------------------------------------------------------------- 1. the mapping
@@ -61,7 +73,7 @@ def mapping_check(n_cases: int, seed: int, *, h_scale: float = 3.0) -> MappingCh
     :func:`~rgdl.rg.variational.trace_condition` sum over the states without
     knowing that T came from an RBM.
     """
-    n_cases = validate.positive_int("n_cases", n_cases)
+    n_cases = validate.positive_int("n_cases", n_cases, maximum=MAX_CASES)
     h_scale = validate.positive_float("h_scale", h_scale)
     g = np.random.default_rng(validate.positive_int("seed", seed, minimum=0))
     dev = np.zeros(3)
@@ -103,9 +115,12 @@ def decimation_check(sizes, couplings, b: int = 2) -> DecimationCheck:
     from the Walsh-Hadamard transform; the recursion of ln Z is
     :func:`~rgdl.rg.variational.free_energy_recursion`.
     """
-    b = validate.positive_int("b", b, minimum=2)
-    sizes = [validate.positive_int("sizes", N, minimum=3 * b) for N in sizes]
-    couplings = [validate.finite_float("couplings", K) for K in couplings]
+    b = validate.positive_int("b", b, minimum=2, maximum=cp.MAX_SPINS // 3)
+    sizes = [validate.positive_int("sizes", N, minimum=3 * b, maximum=cp.MAX_SPINS)
+             for N in _seq("sizes", sizes)]
+    couplings = [validate.finite_float("couplings", K) for K in _seq("couplings", couplings)]
+    if any(N % b for N in sizes):
+        raise ValueError(f"sizes must be multiples of b = {b}; got {sizes}")
     if not sizes or not couplings:
         raise ValueError("sizes and couplings must be non-empty")
     dev = np.zeros(4)
@@ -140,9 +155,17 @@ class MajorityCouplings:
 
     def group(self, lattice: str, K: float, order: int, extent: float) -> dict | None:
         """The row of (order, extent) for ``lattice`` ("ring" or "torus") at K, or None."""
-        rows = getattr(self, validate.one_of("lattice", lattice, ("ring", "torus")))[K]
+        rows = self._rows(lattice, K)
+        order = validate.positive_int("order", order)
+        extent = validate.positive_float("extent", extent, allow_zero=True)
         return next((r for r in rows if r["order"] == order
                      and abs(r["extent"] - extent) < 1e-6), None)
+
+    def _rows(self, lattice: str, K) -> list:
+        rows = getattr(self, validate.one_of("lattice", lattice, ("ring", "torus")))
+        if isinstance(K, bool) or not isinstance(K, numbers.Real) or K not in rows:
+            raise ValueError(f"K must be one of the couplings {self.couplings}; got {K!r}")
+        return rows[K]
 
     def mean(self, lattice: str, K: float, order: int, extent: float) -> float:
         """Mean coupling of the group (0.0 when the group is absent)."""
@@ -151,7 +174,8 @@ class MajorityCouplings:
 
     def largest(self, lattice: str, K: float, order: int) -> float:
         """Largest |J_S| over all couplings of the given order (0.0 if none)."""
-        rows = getattr(self, lattice)[K]
+        rows = self._rows(lattice, K)
+        order = validate.positive_int("order", order)
         return max([r["max_abs"] for r in rows if r["order"] == order] + [0.0])
 
     def odd_max(self) -> float:
@@ -188,9 +212,17 @@ def majority_couplings(ring_size: int, couplings, *, ring_block: int = 3,
     energy is conserved exactly. Couplings are grouped by order and extent
     (ring distance, torus distance of the coarse lattice).
     """
-    couplings = tuple(validate.finite_float("couplings", K) for K in couplings)
+    couplings = tuple(validate.finite_float("couplings", K) for K in _seq("couplings", couplings))
     if not couplings:
         raise ValueError("couplings must be non-empty")
+    ring_size = validate.positive_int("ring_size", ring_size, minimum=2, maximum=cp.MAX_SPINS)
+    ring_block = validate.positive_int("ring_block", ring_block, maximum=ring_size)
+    torus_size = validate.positive_int("torus_size", torus_size, minimum=2, maximum=4)
+    torus_block = validate.positive_int("torus_block", torus_block, maximum=torus_size)
+    for name, size, block in (("ring_block", ring_size, ring_block),
+                              ("torus_block", torus_size, torus_block)):
+        if size % block:
+            raise ValueError(f"{name} = {block} must divide the lattice size {size}")
     ring, torus, dev = {}, {}, 0.0
     for K in couplings:
         Hr = vr.majority_ring(ring_size, K, b=ring_block)
@@ -232,10 +264,14 @@ def train_ring_rbms(n_visible: int, n_hidden: int, couplings, *, n_samples: int,
     .. math::
        \\mathrm{KL}(P\\,\\|\\,P_{RBM}), \\qquad \\Delta F = F_h - F_v.
     """
-    couplings = [validate.finite_float("couplings", K) for K in couplings]
-    seeds = [validate.positive_int("seeds", s, minimum=0) for s in seeds]
+    couplings = [validate.finite_float("couplings", K) for K in _seq("couplings", couplings)]
+    seeds = [validate.positive_int("seeds", s, minimum=0) for s in _seq("seeds", seeds)]
     if not couplings or not seeds:
         raise ValueError("couplings and seeds must be non-empty")
+    n_visible = validate.positive_int("n_visible", n_visible, minimum=2, maximum=cp.MAX_SPINS)
+    n_samples = validate.positive_int("n_samples", n_samples, maximum=1 << 26)
+    validate.elements("n_samples * n_visible", n_samples, n_visible)
+    TrainingConfig(epochs=epochs, **hyperparameters)  # checks them before any sampling
     masks = {"fully connected": None,
              "local": vr.ring_receptive_fields(n_visible, n_hidden, width=width)}
     runs = []
@@ -326,6 +362,14 @@ class RingCouplings:
     maj_far: float   #: |next-nearest coupling| of that majority-rule step
 
 
+def _rows_of(name: str, rows, kind) -> list:
+    """``rows`` as a non-empty list of ``kind`` results."""
+    rows = _seq(name, rows)
+    if not rows or not all(isinstance(r, kind) for r in rows):
+        raise ValueError(f"{name} must be a non-empty sequence of {kind.__name__}")
+    return rows
+
+
 def _check_run(run) -> None:
     if not isinstance(run, RingRun):
         raise TypeError(f"run must be a RingRun (from train_ring_rbms); got {type(run).__name__}")
@@ -335,7 +379,8 @@ def _ring_pairs(P: np.ndarray, distances) -> np.ndarray:
     """Entries P[i, i + d] (indices mod n) for every site i and each d in ``distances``."""
     n = P.shape[0]
     i = np.arange(n)
-    return np.concatenate([P[i, (i + d) % n] for d in distances])
+    parts = [P[i, (i + d) % n] for d in distances]
+    return np.concatenate(parts) if parts else np.zeros(0)
 
 
 def ring_couplings(run: RingRun) -> RingCouplings:
@@ -352,6 +397,9 @@ def ring_couplings(run: RingRun) -> RingCouplings:
     _check_run(run)
     rbm, K = run.rbm, run.K
     N, n_h = rbm.n_visible, rbm.n_hidden
+    if N % 2 or N < 6:
+        raise ValueError(f"run: the ring must have an even number >= 6 of sites for the "
+                         f"b = 2 majority-rule comparison; got {N}")
     J_v, J_h = vr.rbm_couplings(rbm)
     Pv, Ph = -cp.pair_matrix(J_v), -cp.pair_matrix(J_h)
     nn_v, far_v = _ring_pairs(Pv, [1]), _ring_pairs(Pv, range(2, N // 2 + 1))
@@ -362,7 +410,8 @@ def ring_couplings(run: RingRun) -> RingCouplings:
     return RingCouplings(
         K=K, arch=run.arch, replicate=run.replicate, kl=float(run.history["kl"][-1]),
         kl_first=float(run.history["kl"][0]), nn_v=float(nn_v.mean()), nn_v_sd=float(nn_v.std()),
-        far_v=float(np.abs(far_v).max()), field_v=float(np.abs(J_v[order == 1]).max()),
+        far_v=float(np.abs(far_v).max()) if far_v.size else 0.0,
+        field_v=float(np.abs(J_v[order == 1]).max()),
         many_v=float(np.abs(J_v[order >= 3]).max()), nn_h=float(nn_h.mean()),
         nn_h_sd=float(nn_h.std()), nn_h_min=float(nn_h.min()),
         far_h=float(np.abs(far_h).max()) if far_h.size else 0.0, all_h=float(all_h.mean()),
@@ -372,6 +421,7 @@ def ring_couplings(run: RingRun) -> RingCouplings:
 
 def ring_couplings_table(rows) -> str:
     """The learned couplings per (K, architecture), averaged over the seeds of the ensemble."""
+    rows = _rows_of("rows", rows, RingCouplings)
     groups: dict = {}
     for r in rows:
         groups.setdefault((r.K, r.arch), []).append(r)
@@ -418,9 +468,7 @@ def ring_coupling_summary(rows) -> RingCouplingSummary:
     smallest |longer-range pair| / nn (``not_pure_nn``) and the largest
     final / first-epoch KL (``kl_improves``).
     """
-    rows = list(rows)
-    if not rows or not all(isinstance(r, RingCouplings) for r in rows):
-        raise ValueError("rows must be a non-empty sequence of RingCouplings")
+    rows = _rows_of("rows", rows, RingCouplings)
     reps = sorted({r.replicate for r in rows})
     rel = lambda r: (r.nn_v - r.K) / r.K  # noqa: E731
     far = lambda r: r.far_v / r.nn_v  # noqa: E731
@@ -496,6 +544,9 @@ def layer_free_energy(run: RingRun) -> LayerFreeEnergy:
 
 def free_energy_table(rows, n_visible: int, n_hidden: int) -> str:
     """One line per run: F_v, F_h, their difference, per spin, and the exact decimation's books."""
+    rows = _rows_of("rows", rows, LayerFreeEnergy)
+    n_visible = validate.positive_int("n_visible", n_visible, minimum=2)
+    n_hidden = validate.positive_int("n_hidden", n_hidden)
     lines = [f"{'K':>4} {'RBM':>15} {'F_v':>8} {'F_h':>8} {'dF':>8} {'f_v':>7} {'f_h':>7} | "
              f"{'F_N/2(K)':>9} {'(N/2)lnA':>9} {'f_N/2(K)':>9}"]
     for r in rows:

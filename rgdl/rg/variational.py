@@ -28,6 +28,7 @@ against.
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 from typing import Callable
 
@@ -39,7 +40,8 @@ from .. import chain
 from ..core import validate
 from ..core.states import state_index
 from ..rbm import RBM
-from .couplings import flip_gauge, hamiltonian_table, ising_couplings, states
+from .couplings import (MAX_SPINS, _check_values, flip_gauge, hamiltonian_table,
+                        ising_couplings, states)
 
 __all__ = [
     "MAX_VISIBLE",
@@ -100,13 +102,27 @@ class Operator:
     hidden_values: tuple = (-1, 1)
 
     def __call__(self, v, h) -> np.ndarray:
-        return np.asarray(self.fn(np.asarray(v, np.float64), np.asarray(h, np.float64)),
-                          dtype=np.float64)
+        """T for every pair of rows of ``v`` (A, n_visible) and ``h`` (B, n_hidden): (A, B)."""
+        v = self._states("v", v, self.n_visible, self.visible_values)
+        h = self._states("h", h, self.n_hidden, self.hidden_values)
+        return self._eval(v, h)
+
+    @staticmethod
+    def _states(name: str, x, n: int, values) -> np.ndarray:
+        arr = validate.binary(name, validate.real_array(name, x, ndim=2), values)
+        if arr.shape[1] != n or arr.shape[0] == 0:
+            raise ValueError(f"{name} must have shape (batch, {n}); got {arr.shape}")
+        return arr.astype(np.float64)
+
+    def _eval(self, v: np.ndarray, h: np.ndarray) -> np.ndarray:
+        """T on float64 state arrays already checked (the enumeration loops call this)."""
+        return np.asarray(self.fn(v, h), dtype=np.float64)
 
     def table(self) -> np.ndarray:
         """The whole (2^n_visible, 2^n_hidden) table of T."""
-        return self(states(self.n_visible, self.visible_values),
-                    states(self.n_hidden, self.hidden_values))
+        _check_size(self)
+        return self._eval(states(self.n_visible, self.visible_values),
+                          states(self.n_hidden, self.hidden_values))
 
 
 def as_operator(T, n_visible: int | None = None, n_hidden: int | None = None,
@@ -117,13 +133,15 @@ def as_operator(T, n_visible: int | None = None, n_hidden: int | None = None,
     """
     if isinstance(T, Operator):
         return T
+    visible_values = _check_values(visible_values, "visible_values")
+    hidden_values = _check_values(hidden_values, "hidden_values")
     if callable(T):
         if n_visible is None or n_hidden is None:
             raise ValueError("n_visible and n_hidden are required when T is a callable")
-        return Operator(T, validate.positive_int("n_visible", n_visible),
-                        validate.positive_int("n_hidden", n_hidden),
-                        tuple(visible_values), tuple(hidden_values))
-    table = np.asarray(T, dtype=np.float64)
+        return Operator(T, validate.positive_int("n_visible", n_visible, maximum=MAX_VISIBLE),
+                        validate.positive_int("n_hidden", n_hidden, maximum=MAX_VISIBLE),
+                        visible_values, hidden_values)
+    table = validate.real_array("T", T, finite=False)
     if table.ndim != 2:
         raise ValueError("T must be an Operator, a callable or a 2-D table; "
                          f"got shape {table.shape}")
@@ -143,8 +161,8 @@ def _visible_table(H_v, n_visible: int, values) -> np.ndarray:
     """The table of H_v over the visible states; errors name ``H_v`` and the layer size."""
     try:
         return hamiltonian_table(H_v, n_visible, values)
-    except ValueError as err:
-        raise ValueError(f"H_v (for {n_visible} visible units): {err}") from None
+    except (TypeError, ValueError) as err:
+        raise type(err)(f"H_v (for {n_visible} visible units): {err}") from None
 
 
 def _check_size(op: Operator) -> None:
@@ -182,7 +200,7 @@ def renormalized_hamiltonian(H_v, T, n_visible=None, n_hidden=None) -> np.ndarra
     step = max(1, _BATCH >> op.n_visible)
     out = np.empty(h.shape[0])
     for start in range(0, h.shape[0], step):
-        t = op(v, h[start:start + step])
+        t = op._eval(v, h[start:start + step])
         with np.errstate(divide="ignore"):
             out[start:start + step] = -logsumexp(t - H[:, None], axis=0)
     return out
@@ -200,16 +218,23 @@ def trace_condition(T, n_visible=None, n_hidden=None) -> np.ndarray:
     step = max(1, _BATCH >> op.n_hidden)
     out = np.empty(v.shape[0])
     for start in range(0, v.shape[0], step):
-        out[start:start + step] = logsumexp(op(v[start:start + step], h), axis=1)
+        out[start:start + step] = logsumexp(op._eval(v[start:start + step], h), axis=1)
     return out
 
 
 def free_energy(H) -> float:
     """F = -ln Tr e^{-H} of a table of energies (entries may be +inf)."""
-    H = np.asarray(H, dtype=np.float64)
-    if H.ndim != 1 or H.size == 0 or np.any(np.isnan(H)):
-        raise ValueError("H must be a non-empty 1-D table of energies")
-    return float(-logsumexp(-H))
+    return float(-logsumexp(-_energies("H", H)))
+
+
+def _energies(name: str, H) -> np.ndarray:
+    """A non-empty 1-D float64 table of energies: no NaN or -inf, +inf allowed (forbidden states),
+    not every state forbidden."""
+    H = validate.real_array(name, H, ndim=1, finite=False, min_size=1)
+    if np.any(np.isnan(H)) or np.any(H == -np.inf) or np.all(H == np.inf):
+        raise ValueError(f"{name} must be a table of energies without NaN or -inf, "
+                         "with at least one finite entry")
+    return H
 
 
 def delta_free_energy(H_v, T, n_visible=None, n_hidden=None) -> float:
@@ -225,8 +250,8 @@ def delta_free_energy(H_v, T, n_visible=None, n_hidden=None) -> float:
 
 def kl_divergence(H_p, H_q) -> float:
     """KL(P || Q) = sum_s P(s) ln(P(s)/Q(s)) with P = e^{-H_p}/Z_p and Q = e^{-H_q}/Z_q."""
-    H_p = np.asarray(H_p, dtype=np.float64)
-    H_q = np.asarray(H_q, dtype=np.float64)
+    H_p = _energies("H_p", H_p)
+    H_q = _energies("H_q", H_q)
     if H_p.shape != H_q.shape or H_p.ndim != 1:
         raise ValueError("H_p and H_q must be 1-D tables of one shape; "
                          f"got {H_p.shape}, {H_q.shape}")
@@ -330,9 +355,16 @@ def T_rbm(rbm, H_v) -> Operator:
 
 
 # ----------------------------------------------------- block-spin operators
+#: Largest ring :func:`ring_blocks` lists (the lists are Python ints, built in milliseconds).
+MAX_BLOCK_SITES = 1 << 16
+
+#: Largest torus side :func:`torus_blocks` lists (2^16 sites).
+MAX_BLOCK_SIDE = 1 << 8
+
+
 def ring_blocks(N: int, b: int) -> list[list[int]]:
-    """Consecutive blocks of ``b`` sites on a ring of ``N`` (N divisible by b)."""
-    N = validate.positive_int("N", N, minimum=2, maximum=1 << 24)
+    """Consecutive blocks of ``b`` sites on a ring of ``N`` (N divisible by b, N <= 2^16)."""
+    N = validate.positive_int("N", N, minimum=2, maximum=MAX_BLOCK_SITES)
     b = validate.positive_int("b", b, maximum=N)
     if N % b:
         raise ValueError(f"N = {N} must be divisible by b = {b}")
@@ -340,8 +372,8 @@ def ring_blocks(N: int, b: int) -> list[list[int]]:
 
 
 def torus_blocks(L: int, b: int) -> list[list[int]]:
-    """b x b blocks of an L x L torus (site = x + L y); coarse site = X + (L/b) Y."""
-    L = validate.positive_int("L", L, minimum=2, maximum=1 << 12)
+    """b x b blocks of an L x L torus (site = x + L y); coarse site = X + (L/b) Y (L <= 256)."""
+    L = validate.positive_int("L", L, minimum=2, maximum=MAX_BLOCK_SIDE)
     b = validate.positive_int("b", b, maximum=L)
     if L % b:
         raise ValueError(f"L = {L} must be divisible by b = {b}")
@@ -357,14 +389,9 @@ def block_operator(blocks, n_visible: int, rule: str = "majority") -> Operator:
     ``rule="majority"``: h = sign(sum of the block); on a tie (even blocks)
     both values get t = 1/2 (Kadanoff's rule). Either way Tr_h e^T = 1 for every v.
     """
-    n_visible = validate.positive_int("n_visible", n_visible)
+    n_visible = validate.positive_int("n_visible", n_visible, maximum=MAX_SPINS)
     rule = validate.one_of("rule", rule, ("decimation", "majority"))
-    blocks = [list(map(int, blk)) for blk in blocks]
-    flat = [i for blk in blocks for i in blk]
-    if not blocks or any(not blk for blk in blocks):
-        raise ValueError("blocks must be a non-empty list of non-empty lists of sites")
-    if len(set(flat)) != len(flat) or min(flat) < 0 or max(flat) >= n_visible:
-        raise ValueError(f"blocks must be disjoint sites in 0..{n_visible - 1}")
+    blocks = _check_blocks(blocks, n_visible)
 
     def fn(v, h):
         t = np.zeros((v.shape[0], h.shape[0]))
@@ -380,6 +407,27 @@ def block_operator(blocks, n_visible: int, rule: str = "majority") -> Operator:
     return Operator(fn, n_visible, len(blocks))
 
 
+def _check_blocks(blocks, n_visible: int) -> list[list[int]]:
+    """``blocks`` as lists of ints: disjoint, non-empty, sites in 0..n_visible - 1."""
+    def is_seq(x):
+        return not isinstance(x, (str, bytes)) and hasattr(x, "__iter__")
+
+    if not is_seq(blocks) or not all(is_seq(blk) for blk in blocks):
+        raise TypeError("blocks must be a list of lists of site indices")
+    blocks = [list(blk) for blk in blocks]
+    if not blocks or any(not blk for blk in blocks) or not all(
+            isinstance(i, numbers.Integral) and not isinstance(i, bool)
+            for blk in blocks for i in blk):
+        raise ValueError("blocks must be a non-empty list of non-empty lists of int sites")
+    blocks = [[int(i) for i in blk] for blk in blocks]
+    flat = [i for blk in blocks for i in blk]
+    if len(set(flat)) != len(flat) or min(flat) < 0 or max(flat) >= n_visible:
+        raise ValueError(f"blocks must be disjoint sites in 0..{n_visible - 1}")
+    if len(blocks) > MAX_VISIBLE:
+        raise ValueError(f"blocks: {len(blocks)} coarse spins; at most {MAX_VISIBLE}")
+    return blocks
+
+
 def block_spin_hamiltonian(H_v, blocks, n_visible: int, rule: str = "majority") -> np.ndarray:
     """Exact coarse Hamiltonian H'(h) (table over 2^len(blocks) states) of a block-spin step."""
     return renormalized_hamiltonian(H_v, block_operator(blocks, n_visible, rule))
@@ -387,14 +435,14 @@ def block_spin_hamiltonian(H_v, blocks, n_visible: int, rule: str = "majority") 
 
 def ring_hamiltonian(N: int, K: float, B: float = 0.0) -> np.ndarray:
     """Table of H(s) = -K sum_i s_i s_{i+1} - B sum_i s_i on a ring of N spins."""
-    N = validate.positive_int("N", N, minimum=2)
+    N = validate.positive_int("N", N, minimum=2, maximum=MAX_SPINS)
     K, B = validate.finite_float("K", K), validate.finite_float("B", B)
     return chain.energy(states(N), K, B)
 
 
 def torus_hamiltonian(L: int, K: float) -> np.ndarray:
     """Table of H(s) = -K sum_<ij> s_i s_j on an L x L torus (2 L^2 bonds, site = x + L y)."""
-    L = validate.positive_int("L", L, minimum=2)
+    L = validate.positive_int("L", L, minimum=2, maximum=4)
     K = validate.finite_float("K", K)
     s = states(L * L).reshape(-1, L, L)  # axes (state, y, x)
     return -K * (np.sum(s * np.roll(s, -1, axis=2), axis=(1, 2))
@@ -418,13 +466,20 @@ def majority_torus(L: int, K: float, b: int = 2) -> np.ndarray:
 
 # -------------------------------------------------- closed forms of the ring
 def decimation_coupling(K, b: int = 2):
-    """K' after decimating a 1D chain by b: tanh K' = tanh^b K; b = 2 gives (1/2) ln cosh 2K."""
+    """K' after decimating a 1D chain by b: tanh K' = tanh^b K; b = 2 gives (1/2) ln cosh 2K.
+
+    ``K`` may be infinite (the zero-temperature fixed point maps to itself) but not NaN;
+    a K so large that K' overflows gives ``inf``.
+    """
     b = validate.positive_int("b", b)
-    K = np.asarray(K, dtype=np.float64)
-    if b == 2:
-        out = 0.5 * np.log1p(2 * np.sinh(K) ** 2)  # = (1/2) ln cosh 2K, accurate at small K
-    else:
-        out = np.arctanh(np.tanh(K) ** b)
+    K = validate.real_array("K", K, finite=False)  # K = +-inf is the T = 0 fixed point
+    if np.any(np.isnan(K)):
+        raise ValueError("K contains NaN")
+    with np.errstate(over="ignore", divide="ignore"):
+        if b == 2:
+            out = 0.5 * np.log1p(2 * np.sinh(K) ** 2)  # = (1/2) ln cosh 2K, accurate at small K
+        else:
+            out = np.arctanh(np.tanh(K) ** b)
     return float(out) if out.ndim == 0 else out
 
 
@@ -434,13 +489,18 @@ def decimation_constant(K, b: int = 2):
     A_b = 2^{b-1} cosh^b K / cosh K'; for b = 2, A = 2 sqrt(cosh 2K).
     """
     b = validate.positive_int("b", b)
-    K = np.asarray(K, dtype=np.float64)
+    K = validate.real_array("K", K)
     if b == 2:
         out = np.log(2.0) + 0.5 * np.log1p(2 * np.sinh(K) ** 2)
     else:
         Kp = np.asarray(decimation_coupling(K, b))
         out = (b - 1) * np.log(2.0) + b * np.log(np.cosh(K)) - np.log(np.cosh(Kp))
     return float(out) if out.ndim == 0 else out
+
+
+#: Most steps :func:`decimation_flow` takes (every finite K is at 0 to machine precision
+#: long before).
+MAX_FLOW_STEPS = 10**6
 
 
 def decimation_flow(K0: float, steps: int, b: int = 2) -> np.ndarray:
@@ -450,7 +510,8 @@ def decimation_flow(K0: float, steps: int, b: int = 2) -> np.ndarray:
     (unstable, T = 0); every finite K flows to 0, so the chain never orders.
     """
     K = validate.finite_float("K0", K0)
-    steps = validate.positive_int("steps", steps, minimum=0)
+    steps = validate.positive_int("steps", steps, minimum=0, maximum=MAX_FLOW_STEPS)
+    validate.positive_int("b", b)
     out = [K]
     for _ in range(steps):
         K = decimation_coupling(K, b)
@@ -483,8 +544,9 @@ def ring_receptive_fields(n_visible: int, n_hidden: int, width: int | None = Non
     b = n_visible / n_hidden; ``width`` defaults to b (disjoint blocks) and a
     larger width adds (width - b) / 2 sites on each side, periodically.
     """
-    n_visible = validate.positive_int("n_visible", n_visible, minimum=2)
-    n_hidden = validate.positive_int("n_hidden", n_hidden)
+    n_visible = validate.positive_int("n_visible", n_visible, minimum=2, maximum=1 << 24)
+    n_hidden = validate.positive_int("n_hidden", n_hidden, maximum=n_visible)
+    validate.elements("n_visible * n_hidden", n_visible, n_hidden)
     if n_visible % n_hidden:
         raise ValueError(f"n_visible = {n_visible} must be divisible by n_hidden = {n_hidden}")
     b = n_visible // n_hidden
@@ -506,7 +568,10 @@ def vrg_monitor(H_v) -> Callable:
     and ``trace_std``, the standard deviation over P of ln Tr_h e^{T} =
     H(v) - H_RBM(v) (zero iff the trace condition holds up to a constant).
     """
-    H = hamiltonian_table(H_v)
+    try:
+        H = hamiltonian_table(H_v)
+    except (TypeError, ValueError) as err:
+        raise type(err)(f"H_v: {err}") from None
     log_p = -H + free_energy(H)
     p = np.exp(log_p)
 
