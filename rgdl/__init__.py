@@ -28,7 +28,7 @@ __version__ = "0.1.0"
 LAYERS = {
     "core": 0,
     "chain": 1, "hopfield": 1, "ising": 1, "rbm": 1,
-    "rg": 2, "dbn": 2,
+    "rg": 2, "dbn": 2, "flow": 2, "mcrg": 2,
     "book": 3,
 }
 

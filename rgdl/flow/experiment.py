@@ -1,0 +1,225 @@
+"""Where does the RBM flow go? Mixture training, flows from both sides, controls.
+
+The experiment of Iso, Shiba & Yokoo (Phys. Rev. E 97, 053304, 2018) with the
+exact thermometer of :mod:`rgdl.flow.thermometer`: train a spin RBM on
+equilibrium L x L configurations drawn at many temperatures, flow ensembles
+started at several temperatures through it (:func:`rgdl.flow.rbm_flow`), and
+read every step's temperature from its mean energy. The fixed point ``T*`` is
+where the flows from the coldest and the hottest start meet.
+
+Controls (:func:`run_flow` options and :func:`ring_flow`): an RBM trained at one
+temperature; a mixture that leaves out the temperatures near T_c; a lattice
+whose sites are shuffled by one fixed permutation before training (a fully
+connected RBM cannot tell); the 1D ring, where decimation gives the exact RG
+flow ``tanh K' = tanh^2 K``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .. import chain, ising
+from ..core import runtime, validate
+from ..rbm import RBM, TrainingConfig, fit
+from ..rg import decimation_flow
+from .dynamics import rbm_flow
+from .thermometer import (NeuralThermometer, Reading, coupling_of_energy, read_temperature,
+                          ring_coupling_from_correlation)
+
+__all__ = [
+    "mixture", "train_rbm", "mixture_temperature", "FlowRun", "run_flow", "FixedPoint",
+    "fixed_point", "RingFlow", "ring_flow",
+]
+
+
+def mixture(L: int, temperatures, n_per_T: int, seed: int = 0):
+    """Equilibrium configurations at each temperature, stacked: ``(x, T)``.
+
+    ``x`` is float32 of shape ``(len(temperatures) * n_per_T, L*L)`` with +/-1
+    entries (from :func:`rgdl.ising.dataset`, data seed ``seed``); ``T`` holds
+    each row's temperature.
+    """
+    temps = np.asarray(temperatures, dtype=np.float64).ravel()
+    if temps.size == 0 or np.any(~np.isfinite(temps)) or np.any(temps <= 0):
+        raise ValueError(f"temperatures must be positive and finite; got {temperatures!r}")
+    n_per_T = validate.positive_int("n_per_T", n_per_T)
+    x = np.stack([ising.dataset(L, 1.0 / t, n_per_T, seed=seed, progress=False) for t in temps])
+    return x.reshape(-1, L * L).astype(np.float32), np.repeat(temps, n_per_T)
+
+
+def train_rbm(x, n_hidden: int, config: TrainingConfig, seed: int = 0) -> RBM:
+    """A spin RBM (+/-1 units, float32) with ``n_hidden`` units trained on ``x`` by
+    :func:`rgdl.rbm.fit` (CD-k or PCD-k as ``config`` says), no monitors."""
+    if not isinstance(config, TrainingConfig):
+        raise TypeError(f"config must be a TrainingConfig; got {type(config).__name__}")
+    rbm = RBM(np.shape(x)[1], n_hidden, spins=True, seed=seed)
+    fit(rbm, x, config, seed=seed, progress=False, monitors=())
+    return rbm
+
+
+def mixture_temperature(L: int, temperatures) -> float:
+    """What the exact thermometer reads on the training mixture itself (exact).
+
+    .. math::  \\bar u = \\frac{1}{n_T} \\sum_k u_L(1 / T_k), \\qquad
+       T_{mix} = 1 / K, \\; u_L(K) = \\bar u.
+
+    A perfectly trained RBM's sampled flow is a Gibbs chain whose stationary law
+    is the mixture itself, so this is where such a flow must end.
+    """
+    temps = np.asarray(temperatures, dtype=np.float64)
+    u = float(np.mean(ising.exact_energy(L, L, 1.0 / temps)))
+    return 1.0 / ising.coupling_from_energy(L, u)
+
+
+@dataclass
+class FlowRun:
+    """One trained RBM and the flows of ensembles started at ``starts`` through it.
+
+    ``reading`` holds arrays of shape ``(len(starts), steps + 1)``; ``T_nn`` the
+    neural thermometer's reading of the same ensembles (or None).
+    """
+
+    L: int
+    n_hidden: int
+    seed: int
+    train_temperatures: np.ndarray
+    starts: np.ndarray
+    reading: Reading
+    T_nn: np.ndarray | None
+    tail: int
+
+    def _temperature(self, u) -> np.ndarray:
+        K = np.asarray(coupling_of_energy(self.L, u))
+        with np.errstate(divide="ignore"):
+            return 1.0 / K          # K = 0 reads T = inf, K = inf reads T = 0
+
+    @property
+    def u_end(self) -> np.ndarray:
+        """Each flow's mean energy per site over its last ``tail`` steps."""
+        return self.reading.u[:, -self.tail:].mean(axis=1)
+
+    @property
+    def T_end(self) -> np.ndarray:
+        """The temperature each flow's last ``tail`` steps read (from their mean energy)."""
+        return self._temperature(self.u_end)
+
+    @property
+    def T_star(self) -> float:
+        """Where the flows from the coldest and hottest starts meet: the temperature of
+        the mean of their two end energies."""
+        u = self.u_end
+        mid = 0.5 * (u[np.argmin(self.starts)] + u[np.argmax(self.starts)])
+        return float(self._temperature(mid))
+
+    @property
+    def gap(self) -> float:
+        """End of the hottest start's flow minus the end of the coldest's (0 when they meet)."""
+        end = self.T_end
+        hot, cold = end[np.argmax(self.starts)], end[np.argmin(self.starts)]
+        return 0.0 if hot == cold else float(hot - cold)
+
+
+def run_flow(L: int, n_hidden: int, train_temperatures, starts, *, n_per_T: int,
+             config: TrainingConfig, n_flow: int, steps: int, seed: int = 0,
+             mode: str = "sample", shuffle: bool = False,
+             thermometer: NeuralThermometer | None = None, tail: int = 5) -> FlowRun:
+    """Train a spin RBM on a temperature mixture and flow ensembles from ``starts`` through it.
+
+    The RBM (seed ``seed``) learns ``n_per_T`` configurations at each training
+    temperature (data seed ``seed``); ``n_flow`` fresh equilibrium configurations
+    at each start temperature (data seed ``seed + 1000``) are flowed ``steps``
+    times (:func:`rgdl.flow.rbm_flow`) and every step is read by the exact
+    thermometer (and by ``thermometer``, if given). With ``shuffle`` the sites of
+    every configuration are permuted by one fixed random permutation before the
+    RBM sees them and put back before they are read.
+    """
+    starts = np.asarray(starts, dtype=np.float64).ravel()
+    if starts.size < 1 or np.any(starts <= 0):
+        raise ValueError(f"starts must be positive temperatures; got {starts!r}")
+    tail = validate.positive_int("tail", tail)
+    steps = validate.positive_int("steps", steps, minimum=tail)
+    x, _ = mixture(L, train_temperatures, n_per_T, seed=seed)
+    perm = runtime.rng(seed + 2000).permutation(L * L) if shuffle else np.arange(L * L)
+    rbm = train_rbm(x[:, perm], n_hidden, config, seed=seed)
+    v0 = np.concatenate([ising.dataset(L, 1.0 / t, n_flow, seed=seed + 1000, progress=False)
+                         .reshape(n_flow, L * L) for t in starts])
+    flow = rbm_flow(rbm, v0[:, perm], steps, mode=mode, seed=seed + 3000)
+    configs = np.empty_like(flow.configs)
+    configs[..., perm] = flow.configs                                  # undo the shuffle
+    configs = configs.reshape(steps + 1, starts.size, n_flow, L * L).transpose(1, 0, 2, 3)
+    reading = read_temperature(configs, L)
+    T_nn = None if thermometer is None else thermometer.read(configs)
+    return FlowRun(L=L, n_hidden=n_hidden, seed=seed,
+                   train_temperatures=np.asarray(train_temperatures, dtype=np.float64),
+                   starts=starts, reading=reading, T_nn=T_nn, tail=tail)
+
+
+@dataclass
+class FixedPoint:
+    """:func:`run_flow` repeated over seeds: T*, the gap and the end points per seed."""
+
+    runs: list = field(default_factory=list)
+
+    @property
+    def T_star(self) -> np.ndarray:
+        return np.array([r.T_star for r in self.runs])
+
+    @property
+    def gap(self) -> np.ndarray:
+        return np.array([r.gap for r in self.runs])
+
+    @property
+    def T_end(self) -> np.ndarray:
+        """(seeds, starts): where each flow ends."""
+        return np.stack([r.T_end for r in self.runs])
+
+
+def fixed_point(seeds, **kwargs) -> FixedPoint:
+    """:func:`run_flow` once per seed (an independent data set, RBM and flow per seed)."""
+    seeds = [validate.positive_int("seed", s, minimum=0) for s in seeds]
+    if not seeds:
+        raise ValueError("seeds must not be empty")
+    return FixedPoint(runs=[run_flow(seed=s, **kwargs) for s in seeds])
+
+
+@dataclass
+class RingFlow:
+    """RBM flows of the periodic N-spin ring, read as couplings, beside exact decimation.
+
+    ``K_rbm[i, t]`` is the coupling the ring thermometer reads after t RBM steps
+    from an ensemble at ``starts[i]``; ``K_dec[i, t]`` the coupling after t exact
+    decimations by 2 (``tanh K' = tanh^2 K``).
+    """
+
+    N: int
+    train_couplings: np.ndarray
+    starts: np.ndarray
+    K_rbm: np.ndarray
+    K_dec: np.ndarray
+
+
+def ring_flow(N: int, n_hidden: int, train_couplings, starts, *, n_per_K: int,
+              config: TrainingConfig, n_flow: int, steps: int, seed: int = 0) -> RingFlow:
+    """Train a spin RBM on exact samples of the N-spin ring at several couplings and flow it.
+
+    Training and starting ensembles are exact Boltzmann samples
+    (:func:`rgdl.chain.exact_samples`); each flowed ensemble's coupling is read
+    from its mean nearest-neighbour correlation g by inverting
+    ``g = (t + t^{N-1}) / (1 + t^N)``, ``t = tanh K`` (g below 1e-6 reads as
+    g = 1e-6, i.e. K about 1e-6: the disordered fixed point).
+    """
+    Ks = np.asarray(train_couplings, dtype=np.float64).ravel()
+    starts = np.asarray(starts, dtype=np.float64).ravel()
+    x = np.concatenate([chain.exact_samples(N, k, n=n_per_K, seed=seed + i)
+                        for i, k in enumerate(Ks)]).astype(np.float32)
+    rbm = train_rbm(x, n_hidden, config, seed=seed)
+    v0 = np.concatenate([chain.exact_samples(N, k, n=n_flow, seed=seed + 1000 + i)
+                         for i, k in enumerate(starts)])
+    flow = rbm_flow(rbm, v0, steps, seed=seed + 3000)
+    s = flow.configs.reshape(steps + 1, starts.size, n_flow, N).astype(np.float64)
+    g = (s * np.roll(s, 1, axis=-1)).mean(axis=(-1, -2)).T               # (starts, steps+1)
+    K_rbm = ring_coupling_from_correlation(N, np.clip(g, 1e-6, 1 - 1e-12))
+    K_dec = np.stack([decimation_flow(k, steps) for k in starts])
+    return RingFlow(N=N, train_couplings=Ks, starts=starts, K_rbm=K_rbm, K_dec=K_dec)
