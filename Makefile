@@ -18,7 +18,10 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 # Build the book, every chapter executed at book scale (cached in _build/.jupyter_cache).
+# MathJax is vendored first (npm pack mathjax@3 into vendor/, once) and served with the pages,
+# so the built book shows its formulas offline; without npm, one line says the CDN is used.
 book: $(STAMP)
+	$(PY) -m rgdl.book.offline .
 	$(VENV)/bin/jupyter-book build . -W -n --keep-going
 	@echo "open _build/html/index.html"
 

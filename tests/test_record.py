@@ -36,9 +36,10 @@ def _capture(monkeypatch):
 def test_records_and_claims_round_trip_through_a_notebook(monkeypatch):
     outputs = _capture(monkeypatch)
     record.record("n", np.int64(3))
-    assert record.claim("err", np.float64(1e-12), kind="identity", lo=0, hi=1e-10)
-    assert not record.claim("z", 5.0, kind="oracle", target=0.0, tol=4.0)
-    assert record.claim("ok", True, kind="oracle")
+    assert record.claim("err", np.float64(1e-12), kind="identity", lo=0, hi=1e-10) is None
+    record.claim("z", 5.0, kind="oracle", target=0.0, tol=4.0)
+    record.claim("ok", True, kind="oracle")
+    assert [c["holds"] for c in record.claims()] == [True, False, True]
     nb = json.loads(json.dumps(_notebook_from(outputs)))
     values = record.read_records(nb)
     assert values["n"] == 3 and values["err"] == 1e-12
@@ -83,7 +84,7 @@ def test_bad_claims_and_names(monkeypatch):
 
 def test_empirical_claims_carry_mean_sd_n_and_standard_error(monkeypatch, capsys):
     outputs = _capture(monkeypatch)
-    assert record.claim("eff", kind="empirical", samples=[1.0, 2.0, 3.0], lo=1.5, scale="book")
+    record.claim("eff", kind="empirical", samples=[1.0, 2.0, 3.0], lo=1.5, scale="book")
     nb = json.loads(json.dumps(_notebook_from(outputs)))
     c = record.read_claims(nb)["eff"]
     assert c["value"] == 2.0 and c["n"] == 3 and c["sd"] == pytest.approx(1.0)

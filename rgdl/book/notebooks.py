@@ -74,3 +74,109 @@ def copy_checked_outputs(executed, target) -> None:
                                and o.get("name") == "stdout"]
     strip(nb)
     path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
+
+
+# The Colab install cell ----------------------------------------------------------------
+
+#: Tag of the cell that installs the package on Colab (with ``remove-input``: not on the page).
+COLAB_TAG = "colab-install"
+COLAB_TAGS = [COLAB_TAG, "remove-input"]
+
+
+def repository(root=None) -> tuple[str, str]:
+    """``(url, branch)`` of the book's repository: the ``repository`` setting of ``_config.yml``.
+
+    The one place the URL is written; the launch buttons, the repository and issue
+    buttons and the Colab install cell all read it.
+    """
+    import yaml
+
+    from .chapters import repo_root
+
+    config = yaml.safe_load((repo_root(root) / "_config.yml").read_text())
+    repo = config.get("repository") or {}
+    url = repo.get("url")
+    if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+        raise ValueError(f"_config.yml: repository.url must be an http(s) URL; got {url!r}")
+    return url.rstrip("/"), str(repo.get("branch") or "main")
+
+
+def colab_requirement(url: str, branch: str = "main") -> str:
+    """The pip requirement that installs the package from a git repository's branch."""
+    for name, value in (("url", url), ("branch", branch)):
+        if not isinstance(value, str) or not value.strip() or any(c.isspace() for c in value):
+            raise ValueError(f"{name} must be a non-empty string without spaces; got {value!r}")
+    return f"rgdl @ git+{url}@{branch}"
+
+
+def colab_source(requirement: str) -> str:
+    """Source of the Colab install cell: on Colab only, ``pip install`` the package.
+
+    It imports nothing from ``rgdl`` (which is not installed yet when it runs) and does
+    nothing outside Colab (``"google.colab"`` is then not in ``sys.modules``).
+    """
+    if not isinstance(requirement, str) or not requirement.strip():
+        raise ValueError(f"requirement must be a non-empty string; got {requirement!r}")
+    return (
+        "# On Colab only: install the book's package, rgdl (this cell does nothing elsewhere).\n"
+        "import sys\n"
+        'if "google.colab" in sys.modules:\n'
+        "    import subprocess\n"
+        '    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",\n'
+        f"                    {json.dumps(requirement)}], check=True)"
+    )
+
+
+def colab_cell(requirement: str) -> dict:
+    """The install cell as a notebook cell (tags ``colab-install`` and ``remove-input``)."""
+    return {"cell_type": "code", "execution_count": None, "id": COLAB_TAG,
+            "metadata": {"tags": list(COLAB_TAGS)}, "outputs": [],
+            "source": colab_source(requirement).splitlines(keepends=True)}
+
+
+def ensure_colab_cell(nb: dict, requirement: str) -> bool:
+    """Insert or update the Colab install cell in place; return whether ``nb`` changed.
+
+    The cell goes right after the ``parameters`` cell (the first code cell stays the
+    parameters cell), before any cell that imports ``rgdl``. Idempotent: a second call
+    changes nothing.
+    """
+    cells = nb.get("cells")
+    if not isinstance(cells, list):
+        raise ValueError("nb must be a notebook dict with a 'cells' list")
+    want = colab_cell(requirement)
+    old = [i for i, c in enumerate(cells) if COLAB_TAG in c.get("metadata", {}).get("tags", [])]
+    rest = [c for i, c in enumerate(cells) if i not in old]
+    params = [i for i, c in enumerate(rest)
+              if "parameters" in c.get("metadata", {}).get("tags", [])]
+    code = [i for i, c in enumerate(rest) if c.get("cell_type") == "code"]
+    at = params[0] + 1 if params else (code[0] if code else len(rest))
+    if len(old) == 1 and old[0] == at:
+        cell = cells[at]
+        same_tags = cell.get("metadata", {}).get("tags") == want["metadata"]["tags"]
+        if _source(cell) == _source(want) and same_tags and not cell.get("outputs"):
+            return False
+    if nb.get("nbformat", 4) == 4 and nb.get("nbformat_minor", 5) < 5:
+        del want["id"]
+    rest.insert(at, want)
+    nb["cells"] = rest
+    return True
+
+
+def update_colab_cells(root=None, requirement: str | None = None) -> list[Path]:
+    """Insert or update the Colab install cell in every chapter; return the files changed.
+
+    ``requirement`` defaults to the repository and branch in ``_config.yml`` (see
+    :func:`repository`); run this again after changing them.
+    """
+    from .chapters import list_chapters
+
+    if requirement is None:
+        requirement = colab_requirement(*repository(root))
+    changed = []
+    for chapter in list_chapters(root):
+        nb = json.loads(chapter.path.read_text())
+        if ensure_colab_cell(nb, requirement):
+            chapter.path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
+            changed.append(chapter.path)
+    return changed

@@ -116,7 +116,7 @@ def _ensemble(name: str, samples, scale: str | None) -> dict:
 
 
 def claim(name: str, value=None, *, kind: str, lo=None, hi=None, target=None, tol=None,
-          samples=None, scale: str | None = None, what: str = "") -> bool:
+          samples=None, scale: str | None = None, what: str = "") -> None:
     """Record ``value`` and the claim that it lies in ``[lo, hi]``, with the claim's kind.
 
     Parameters
@@ -130,14 +130,23 @@ def claim(name: str, value=None, *, kind: str, lo=None, hi=None, target=None, to
         See :data:`KINDS`. An empirical claim must rest on at least
         :data:`MIN_SEEDS` seeds at the current scale; its mean, standard
         deviation, n and standard error are recorded, and the bound applies to the mean.
-    lo, hi : bounds (either may be omitted for a one-sided claim), or
-    target, tol : meaning ``|value - target| <= tol``.
-    samples : sequence of numbers, one per seed (empirical claims only).
-    scale : the scale the chapter runs at (default ``$RGDL_SCALE``, else "book").
-    what : one line saying what is compared with what.
+    lo, hi : number, optional
+        Bounds (either may be omitted for a one-sided claim), or
+    target, tol : number, optional
+        meaning ``|value - target| <= tol``.
+    samples : sequence of numbers, optional
+        One per seed (empirical claims only).
+    scale : str, optional
+        The scale the chapter runs at (default ``$RGDL_SCALE``, else "book").
+    what : str
+        One line saying what is compared with what.
 
-    Returns whether the claim holds; failures are reported by :func:`summary`,
-    not here, so a chapter shows every claim before it stops.
+    Returns
+    -------
+    None
+        Nothing, so a claim as a cell's last line prints nothing. Whether it
+        holds is recorded (see :func:`claims`); failures are reported by
+        :func:`summary`, not here, so a chapter shows every claim before it stops.
     """
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(map(repr, KINDS))}; got {kind!r}")
@@ -167,7 +176,6 @@ def claim(name: str, value=None, *, kind: str, lo=None, hi=None, target=None, to
     record(name, v)
     _glue(CLAIM_PREFIX + name, entry, display=False)
     _claims.append(entry)
-    return bool(holds)
 
 
 def claims() -> list[dict]:
