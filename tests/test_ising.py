@@ -382,3 +382,217 @@ def test_exact_correlation_length_values_and_duality():
     k = 0.6
     dual = -0.5 * np.log(np.tanh(k))
     assert ising.correlation_length(k) == pytest.approx(0.5 * ising.correlation_length(dual))
+
+
+# ---------------------------------------------------------------- issue #13: nothing silent,
+# nothing hangs, no stale cache
+
+def _fast(fn, *args, limit=2.0, **kwargs):
+    """Call ``fn`` and return what it raised; fail if it takes longer than ``limit`` s."""
+    import time
+
+    t0 = time.perf_counter()
+    try:
+        fn(*args, **kwargs)
+    except (ValueError, TypeError) as err:
+        assert time.perf_counter() - t0 < limit, f"refused only after {time.perf_counter() - t0} s"
+        return err
+    raise AssertionError(f"{fn.__name__} accepted {args} {kwargs}")
+
+
+@pytest.mark.parametrize("err1,err2,name", [
+    ([0, 1, 1, 1, 1], None, "err1"), (None, [1, 1, np.inf, 1, 1], "err2"),
+    ([1, 1, np.nan, 1, 1], None, "err1"), ([-1, 1, 1, 1, 1], None, "err1"),
+    ([1, 1, 1], None, "err1"),
+])
+def test_crossing_refuses_bad_errors_at_once(err1, err2, name):
+    # issue #13: err1 = [0, 1, 1, 1, 1] made a weight of inf and LAPACK spun for minutes
+    x = np.linspace(0.0, 1.0, 5)
+    err = _fast(ising.crossing, x, x, 1 - x, err1=err1, err2=err2)
+    assert name in str(err)
+
+
+def test_crossing_refuses_bad_curves_and_reports_no_crossing():
+    x = np.linspace(0.0, 1.0, 5)
+    assert ising.crossing(x, x, 1 - x) == pytest.approx(0.5)
+    for kwargs, name in [(dict(x=np.r_[np.nan, x[1:]]), "x"), (dict(y1=x[:3]), "y1"),
+                         (dict(y2="bogus"), "y2"), (dict(degree=0), "degree"),
+                         (dict(degree=2.0), "degree"), (dict(x=np.full(5, 0.3)), "x")]:
+        args = dict(x=x, y1=x, y2=1 - x) | kwargs
+        assert name in str(_fast(ising.crossing, **args))
+    with pytest.raises(ValueError, match="do not cross"):
+        ising.crossing(x, x, 2 + x)
+
+
+@pytest.mark.parametrize("call,name", [
+    (lambda: ising.exact_thermo(4, 2**40, 0.4), "n"),
+    (lambda: ising.exact_thermo(2**40, 4, 0.4), "m"),
+    (lambda: ising.log_partition(4, 4, 1e300), "K"),
+    (lambda: ising.exact_energy(4, 4, "bogus"), "K"),
+    (lambda: ising.enumerate_thermo(3, 3, 1e300), "K"),
+    (lambda: ising.coupling_from_energy(2**40, -1.0), "L"),
+    (lambda: ising.coupling_from_energy(4, -1.0, max_iter=2**40), "max_iter"),
+    (lambda: ising.coupling_from_energy(4, -1.0, tol=float("nan")), "tol"),
+    (lambda: ising.specific_heat_peak(2**40), "L"),
+    (lambda: ising.sample(2**40, 0.4, 4, progress=False), "L"),
+    (lambda: ising.sample(8, 0.4, 2**40, progress=False), "n_samples"),
+    (lambda: ising.sample(8, 0.4, 4, chains=2**40, progress=False), "chains"),
+    (lambda: ising.sample(8, 0.4, 4, burn_in=2**40, thin=1, progress=False), "burn_in"),
+    (lambda: ising.sample(8, 0.4, 4, burn_in=1, thin=2**40, progress=False), "thin"),
+    (lambda: ising.sample(8, 1e300, 4, progress=False), "K"),
+    (lambda: ising.autocorrelation_times(8, 0.4, "wolff", 2**40, progress=False), "n_steps"),
+    (lambda: ising.autocorrelation_times(8, 0.4, "wolff", 16, burn_in=2**40,
+                                         progress=False), "burn_in"),
+    (lambda: ising.dataset(8, 0.4, 2**40, progress=False), "n"),
+    (lambda: Chains(8, 0.4, 2, "metropolis", seed=0).run(2**40), "n_steps"),
+    (lambda: Chains(8, 0.4, 2**40, "metropolis", seed=0), "chains"),
+    (lambda: ising.estimate(np.ones((64, 4, 4)), 0.4, chains=2**40), "chains"),
+    (lambda: ising.block_flow(np.ones((2, 8, 8)), steps=2**40), "steps"),
+    (lambda: ising.block_flow_scan(8, [0.4], 8, steps=2**40), "steps"),
+])
+def test_huge_sizes_refused_up_front(call, name):
+    # issue #13: exact_thermo(n=2**40) and friends started working instead of refusing
+    assert name in str(_fast(call))
+
+
+@pytest.mark.parametrize("bad", [np.full((4, 4), 1.7), np.full((4, 4), 255),
+                                 np.full((4, 4), 257), np.full((4, 4), -1.5),
+                                 np.full((4, 4), True), np.full((4, 4), "1")])
+@pytest.mark.parametrize("fn", [ising.magnetization, ising.energy, ising.block_spin])
+def test_observables_check_values_before_casting(fn, bad):
+    # issue #13: magnetization(np.full((4, 4), 1.7)) was 1.0, 255 became -1, block_spin took 257
+    with pytest.raises((ValueError, TypeError), match="configs"):
+        fn(bad)
+
+
+def test_observables_accept_exact_spins_of_any_dtype():
+    x = (np.random.default_rng(0).integers(0, 2, (3, 4, 4)) * 2 - 1).astype(np.int8)
+    for cast in (np.float64, np.int64, np.float32):
+        np.testing.assert_array_equal(ising.magnetization(x.astype(cast)), ising.magnetization(x))
+        np.testing.assert_array_equal(ising.block_spin(x.astype(cast), seed=0),
+                                      ising.block_spin(x, seed=0))
+
+
+def test_chains_validates_at_construction():
+    # issue #13: Chains(4, .4, 2, 'bogus').run(2) returned None
+    with pytest.raises(ValueError, match="method"):
+        Chains(4, 0.4, 2, "bogus")
+    for kwargs, name in [(dict(L=1), "L"), (dict(K=-0.4), "K"), (dict(chains=0), "chains"),
+                         (dict(start="warm"), "start"), (dict(start=np.ones((2, 3, 3))), "start"),
+                         (dict(start=np.full((2, 4, 4), 2)), "start"), (dict(seed=-1), "seed")]:
+        args = dict(L=4, K=0.4, chains=2, method="metropolis") | kwargs
+        with pytest.raises((ValueError, TypeError), match=name):
+            Chains(**args)
+    ch = Chains(4, 0.4, 2, "metropolis", seed=0, start=np.ones((2, 4, 4)))
+    np.testing.assert_array_equal(ch.configs(), np.ones((2, 4, 4)))
+    with pytest.raises(TypeError, match="bar"):
+        ch.run(2, bar="bogus")
+    with pytest.raises(TypeError, match="n_steps"):
+        ch.run(2.0)
+
+
+def test_sample_info_has_no_nan_when_tau_is_not_measured():
+    _, info = ising.sample(4, 0.4, 8, burn_in=4, thin=1, chains=2, seed=0, progress=False,
+                           return_info=True)
+    assert info["tau_int_steps"] is None
+    _, info = ising.sample(4, 0.4, 8, seed=0, progress=False, return_info=True)
+    assert info["tau_int_steps"] > 0
+
+
+def _rewrite_sidecar(meta_path, change):
+    """Change the sidecar and re-hash it: a consistent-looking sidecar that lies."""
+    from rgdl.ising.datasets import _meta_digest
+
+    meta = json.loads(meta_path.read_text())
+    change(meta)
+    meta["meta_sha256"] = _meta_digest(meta)
+    meta_path.write_text(json.dumps(meta))
+
+
+def _rewrite_data(path, arr):
+    """Replace the data file and put its hash in the sidecar (consistent, but wrong data)."""
+    from rgdl.core import io
+
+    np.save(path, arr, allow_pickle=arr.dtype == object)
+    _rewrite_sidecar(path.with_suffix(".json"),
+                     lambda m: m.update(sha256=io.sha256_file(path)))
+
+
+_CORRUPTIONS = {
+    "data truncated": lambda p, s, d: d(p, "truncate"),
+    "data empty": lambda p, s, d: d(p, "empty"),
+    "data garbage": lambda p, s, d: d(p, "garbage"),
+    "data one flipped byte": lambda p, s, d: d(p, "flip"),
+    "sidecar truncated": lambda p, s, d: d(s, "truncate"),
+    "sidecar empty": lambda p, s, d: d(s, "empty"),
+    "sidecar garbage": lambda p, s, d: d(s, "garbage"),
+    "sidecar one flipped byte": lambda p, s, d: d(s, "flip"),
+    # the corruption the 13-of-14 probe missed: one bit of the sampler info ('1' -> '3')
+    "sidecar info flipped bit": lambda p, s, d: s.write_text(
+        s.read_text().replace('"chains": 1', '"chains": 3')),
+    "sidecar not an object": lambda p, s, d: s.write_text("[]"),
+    "sidecar other params": lambda p, s, d: _rewrite_sidecar(
+        s, lambda m: m["params"].update(seed=5)),
+    "sidecar without info": lambda p, s, d: _rewrite_sidecar(s, lambda m: m.pop("info")),
+    "wrong dtype": lambda p, s, d: _rewrite_data(p, np.load(p).astype(np.int16)),
+    "wrong shape": lambda p, s, d: _rewrite_data(p, np.load(p)[:-1]),
+    "values other than +/-1": lambda p, s, d: _rewrite_data(p, np.zeros_like(np.load(p))),
+    "pickled object array": lambda p, s, d: _rewrite_data(p, np.array([{}], dtype=object)),
+}
+
+
+@pytest.mark.parametrize("how", list(_CORRUPTIONS))
+def test_dataset_cache_detects_every_corruption(tmp_path, monkeypatch, damage, how):
+    args = dict(L=4, K=0.35, n=16, seed=4, cache_dir=tmp_path, progress=False, return_info=True)
+    first, info = ising.dataset(**args)
+    path = ising.dataset_path(4, 0.35, 16, 4, cache_dir=tmp_path)
+    sidecar = path.with_suffix(".json")
+    assert info["chains"] == 1 and '"chains": 1' in sidecar.read_text()
+    _CORRUPTIONS[how](path, sidecar, damage)
+    calls = []
+    real_sample = ising.datasets.sample
+    monkeypatch.setattr(ising.datasets, "sample",
+                        lambda *a, **k: calls.append(1) or real_sample(*a, **k))
+    with pytest.warns(RuntimeWarning, match="corrupt Ising cache"):
+        again, info_again = ising.dataset(**args)
+    assert calls == [1]                      # regenerated, never loaded
+    np.testing.assert_array_equal(again, first)
+    assert info_again == info
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")       # and the regenerated files check out
+        np.testing.assert_array_equal(ising.dataset(**args)[0], first)
+    assert calls == [1]
+
+
+def test_dataset_missing_files_and_old_sidecars_regenerate_quietly(tmp_path, damage):
+    args = dict(L=4, K=0.35, n=16, seed=4, cache_dir=tmp_path, progress=False)
+    first = ising.dataset(**args)
+    path = ising.dataset_path(4, 0.35, 16, 4, cache_dir=tmp_path)
+    sidecar = path.with_suffix(".json")
+    meta = json.loads(sidecar.read_text())
+    old = {k: meta[k] for k in ("params", "sha256", "shape", "info")}   # format 1
+    for breakage in (lambda: sidecar.unlink(), lambda: path.unlink(),
+                     lambda: sidecar.write_text(json.dumps(old))):
+        breakage()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            np.testing.assert_array_equal(ising.dataset(**args), first)
+        assert "meta_sha256" in json.loads(sidecar.read_text())
+
+
+def test_dataset_without_cache_writes_nothing(tmp_path):
+    folder = tmp_path / "cache"
+    x = ising.dataset(4, 0.35, 16, seed=4, cache=False, cache_dir=folder, progress=False)
+    assert x.shape == (16, 4, 4) and not folder.exists()
+    np.testing.assert_array_equal(
+        x, ising.dataset(4, 0.35, 16, seed=4, cache_dir=folder, progress=False))
+    assert len(list(folder.iterdir())) == 2
+
+
+def test_dataset_refuses_bad_cache_dir_and_seed(tmp_path):
+    for kwargs, name in [(dict(cache_dir=3), "cache_dir"), (dict(cache_dir=""), "cache_dir"),
+                         (dict(seed=1.5), "seed"), (dict(seed=-1), "seed"), (dict(n=2.0), "n")]:
+        args = dict(L=4, K=0.35, n=16, cache_dir=tmp_path) | kwargs
+        for fn in (ising.dataset, ising.dataset_path):
+            with pytest.raises((ValueError, TypeError), match=name):
+                fn(**args)

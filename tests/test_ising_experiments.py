@@ -206,3 +206,55 @@ def test_dataset_check_against_exact(tmp_path):
         ising.dataset_check(8, 0.3, 32, cache_dir=tmp_path)
     with pytest.raises(ValueError, match="seeds"):
         ising.dataset_check(8, 0.3, 256, seeds=[], cache_dir=tmp_path)
+
+
+# ---------------------------------------------------------------- issue #13: bad input is refused
+
+def test_binder_crossings_keeps_a_pair_that_does_not_cross_as_nan():
+    # crossing() now raises when two curves do not cross; the scan records that pair as nan
+    K = KC * np.array([0.96, 1.0, 1.04])
+    scan = _scan_with_binder(K, [(0.6, 1.0), (0.6, 2.0), (0.5, 2.0)])
+    res = ising.binder_crossings(scan, degree=1)
+    assert np.isnan(res.pairs["16-24"])
+    assert res.K_star == pytest.approx(KC, abs=1e-9)
+    with pytest.raises(ValueError, match="degree"):
+        ising.binder_crossings(scan, degree=2**40)
+
+
+def test_result_methods_check_their_arguments():
+    scan = _flow_scan([[[0.5, 0.4, 0.2], [0.7, 0.7, 0.7], [0.8, 0.9, 1.0]]])
+    assert scan.decay_ratio(-1)[0] == scan.decay_ratio(2)[0]
+    for call, name in [(lambda: scan.decay_ratio(3), "k"), (lambda: scan.decay_ratio(1.0), "k"),
+                       (lambda: scan.binder_shift_z("0"), "k"),
+                       (lambda: scan.binder_z(0, target=float("nan")), "target"),
+                       (lambda: scan.spread_ratio(0, 3), "high"),
+                       (lambda: scan.spread_ratio(2, -1), "low")]:
+        with pytest.raises((ValueError, TypeError), match=name):
+            call()
+    dyn = ex.DynamicExponents(sizes=[8, 16], methods=["wolff"], seeds=[0], tau_abs_m={},
+                              tau_energy={}, z_abs_m={"wolff": np.array([0.3])},
+                              z_energy={"wolff": np.array([0.3])})
+    assert dyn.z("wolff")[0] == pytest.approx(0.3)
+    with pytest.raises(ValueError, match="method"):
+        dyn.z("metropolis")
+
+
+@pytest.mark.parametrize("call,name", [
+    (lambda: ex.dynamic_exponents([8, 16], methods=None), "methods"),
+    (lambda: ex.dynamic_exponents([8, 2**40], methods=("wolff",)), "sizes"),
+    (lambda: ex.dynamic_exponents([8, 16], methods=("wolff",), K=1e300), "K"),
+    (lambda: ex.thermo_scan([4], [1e300], 64), "couplings"),
+    (lambda: ex.thermo_scan([4], [0.3], 2**40), "n_samples"),
+    (lambda: ex.thermo_scan([4], [0.3], 64, chains=2**40), "chains"),
+    (lambda: ex.block_flow_scan(16, [0.3], 16, block_seeds=[1.5]), "block_seeds"),
+    (lambda: ex.block_flow_scan(12, [0.3], 16, steps=3), "steps"),
+    (lambda: ex.block_flow_scan(16, [0.3], 2**40), "n_samples"),
+    (lambda: ex.dataset_check(8, 0.3, 2**40), "n"),
+])
+def test_experiments_refuse_bad_input_at_once(call, name):
+    import time
+
+    t0 = time.perf_counter()
+    with pytest.raises((ValueError, TypeError), match=name):
+        call()
+    assert time.perf_counter() - t0 < 2.0

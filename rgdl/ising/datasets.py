@@ -2,14 +2,15 @@
 
 :func:`dataset` is :func:`rgdl.ising.mc.sample` with a disk cache: the array
 is keyed by every parameter and :data:`CODE_VERSION`, written atomically, and
-a JSON sidecar holds its SHA-256, so a damaged file is detected and
-regenerated, never used.
+a JSON sidecar holds its SHA-256 and the SHA-256 of its own other contents,
+so a damaged data file or sidecar is detected and regenerated, never used.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import warnings
 from pathlib import Path
 
@@ -22,6 +23,9 @@ from .mc import _check_K, _check_L, resolve_method, sample
 #: Bumped whenever a change alters the numbers :func:`dataset` produces.
 CODE_VERSION = "ising-2"
 
+#: Format of the sidecar; sidecars of another format are stale and regenerated quietly.
+SIDECAR_FORMAT = 2
+
 __all__ = ["dataset", "dataset_path", "CODE_VERSION"]
 
 
@@ -32,22 +36,49 @@ def _dataset_key(L, K, n, seed, method):
     return params, digest
 
 
+def _meta_digest(meta: dict) -> str:
+    """SHA-256 of a sidecar's contents other than this digest (canonical JSON)."""
+    body = {k: v for k, v in meta.items() if k != "meta_sha256"}
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+def _check_args(L, K, n, seed, method, cache_dir):
+    L, K = _check_L(L), _check_K(K)
+    n = validate.positive_int("n", n)
+    validate.elements("n * L * L", n, L, L, itemsize=1)
+    seed = validate.positive_int("seed", seed, minimum=0)
+    method = resolve_method(method, K)
+    if cache_dir is not None and (isinstance(cache_dir, bool) or
+                                  not isinstance(cache_dir, (str, os.PathLike))):
+        raise TypeError(f"cache_dir must be None, a str or a path; got {type(cache_dir).__name__}")
+    if isinstance(cache_dir, str) and not cache_dir:
+        raise ValueError("cache_dir must not be empty")
+    return L, K, n, seed, method
+
+
 def dataset_path(L, K, n, seed=0, method="auto", cache_dir=None) -> Path:
     """Where :func:`dataset` caches its array (a ``.npy`` with a ``.json`` sidecar)."""
-    L, K = _check_L(L), _check_K(K)
-    method = resolve_method(method, K)
+    L, K, n, seed, method = _check_args(L, K, n, seed, method, cache_dir)
     _, digest = _dataset_key(L, K, n, seed, method)
     folder = Path(cache_dir) if cache_dir is not None else _io.cache_dir() / "ising"
     return folder / f"ising_L{L}_K{K:.6g}_n{n}_seed{seed}_{method}_{digest}.npy"
 
 
 def _load_cached(path: Path, params: dict, shape):
-    """The cached array if its sidecar, checksum, shape and values all check out, else None."""
+    """The cached array if its sidecar, checksums, shape and values all check out, else None."""
     meta_path = path.with_suffix(".json")
     if not path.is_file() or not meta_path.is_file():
         return None, None
     try:
         meta = json.loads(meta_path.read_text())
+        if not isinstance(meta, dict):
+            raise ValueError("sidecar is not a JSON object")
+        if "meta_sha256" not in meta and meta.get("format") is None and "params" in meta:
+            return None, None          # an older sidecar format: regenerate quietly
+        if meta.get("format") != SIDECAR_FORMAT or meta.get("meta_sha256") != _meta_digest(meta):
+            raise ValueError("sidecar checksum mismatch")
+        if not isinstance(meta.get("info"), dict):
+            raise ValueError("sidecar without sampler info")
         if meta.get("params") != params:
             raise ValueError("parameters differ")
         if _io.sha256_file(path) != meta.get("sha256"):
@@ -55,11 +86,12 @@ def _load_cached(path: Path, params: dict, shape):
         arr = np.load(path, allow_pickle=False)
         if arr.shape != tuple(shape) or arr.dtype != np.int8 or np.any(np.abs(arr) != 1):
             raise ValueError("bad shape, dtype or values")
-    except (ValueError, OSError, KeyError, TypeError, AttributeError) as err:
-        warnings.warn(f"ignoring corrupt Ising cache {path.name} ({err}); regenerating",
+    except (ValueError, OSError, KeyError, TypeError, AttributeError, EOFError) as err:
+        first = str(err).splitlines()[0] if str(err) else type(err).__name__
+        warnings.warn(f"ignoring corrupt Ising cache {path.name} ({first}); regenerating",
                       RuntimeWarning, stacklevel=3)
         return None, None
-    return arr, meta.get("info", {})
+    return arr, meta["info"]
 
 
 def dataset(L, K, n, seed=0, method="auto", cache=True, cache_dir=None, progress=True,
@@ -73,13 +105,14 @@ def dataset(L, K, n, seed=0, method="auto", cache=True, cache_dir=None, progress
     file's SHA-256, so a partial or corrupted file is detected (a
     ``RuntimeWarning`` says so) and regenerated, never used.
 
+    The sidecar also holds the SHA-256 of its own other contents, so a damaged
+    sidecar (e.g. a changed sampler info) is detected as well. ``cache=False``
+    neither reads nor writes the cache.
+
     Returns (n, L, L) int8 with values +/-1; with ``return_info`` also the
     sampler's info dict (see :func:`sample`).
     """
-    L, K = _check_L(L), _check_K(K)
-    n = validate.positive_int("n", n)
-    seed = validate.positive_int("seed", seed, minimum=0)
-    method = resolve_method(method, K)
+    L, K, n, seed, method = _check_args(L, K, n, seed, method, cache_dir)
     params, _ = _dataset_key(L, K, n, seed, method)
     path = dataset_path(L, K, n, seed, method, cache_dir)
     if cache:
@@ -91,7 +124,8 @@ def dataset(L, K, n, seed=0, method="auto", cache=True, cache_dir=None, progress
         with _io.atomic_path(path) as tmp:
             with open(tmp, "wb") as fh:
                 np.save(fh, arr, allow_pickle=False)
-        meta = {"params": params, "sha256": _io.sha256_file(path), "shape": list(arr.shape),
-                "info": info}
+        meta = {"format": SIDECAR_FORMAT, "params": params, "sha256": _io.sha256_file(path),
+                "shape": list(arr.shape), "info": info}
+        meta["meta_sha256"] = _meta_digest(meta)
         _io.atomic_write_text(path.with_suffix(".json"), json.dumps(meta, indent=1, sort_keys=True))
     return (arr, info) if return_info else arr

@@ -24,7 +24,9 @@ import numpy as np
 from ..core import validate
 from .datasets import dataset
 from .exact import critical_coupling, exact_energy, exact_specific_heat
-from .mc import LOCAL, METHODS, _check_K, _check_L, autocorrelation_times, resolve_method, sample
+from .mc import (
+    LOCAL, METHODS, _check_K, _check_L, autocorrelation_times, resolve_method, sample,
+)
 from .observables import (
     block_flow, crossing, effective_sample_size, estimate, fit_dynamic_exponent, magnetization,
 )
@@ -39,19 +41,25 @@ __all__ = [
 def _sizes(name, sizes, minimum=2) -> list[int]:
     if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__") or len(sizes) < minimum:
         raise ValueError(f"{name} must be a sequence of at least {minimum} lattice sizes")
-    return [validate.positive_int(name, L, minimum=2) for L in sizes]
+    return [_check_L(L, name) for L in sizes]
 
 
 def _couplings(name, couplings) -> np.ndarray:
     if isinstance(couplings, (str, bytes)) or np.ndim(couplings) != 1 or len(couplings) == 0:
         raise ValueError(f"{name} must be a non-empty 1-D sequence of couplings")
-    return np.array([validate.positive_float(name, K) for K in couplings])
+    return np.array([_check_K(K, name) for K in couplings])
 
 
-def _seeds(seeds) -> list[int]:
+def _seeds(seeds, name="seeds") -> list[int]:
     if isinstance(seeds, (str, bytes)) or not hasattr(seeds, "__len__") or len(seeds) == 0:
-        raise ValueError("seeds must be a non-empty sequence of ints")
-    return [validate.positive_int("seeds", s, minimum=0) for s in seeds]
+        raise ValueError(f"{name} must be a non-empty sequence of ints")
+    return [validate.positive_int(name, s, minimum=0) for s in seeds]
+
+
+def _index(name: str, k, size: int) -> int:
+    """``k`` as an index into an axis of ``size`` entries (negative counts from the end)."""
+    k = validate.positive_int(name, k, minimum=-size, maximum=size - 1)
+    return k % size
 
 
 # ----------------------------------------------------------------------------- exact vs sampled
@@ -147,7 +155,7 @@ def binder_crossings(scan: ThermoScan, window=(0.94, 1.06), degree=3) -> BinderC
     lo, hi = (validate.positive_float("window", w) for w in window)
     if lo >= hi:
         raise ValueError(f"window must have lo < hi; got {window!r}")
-    degree = validate.positive_int("degree", degree)
+    degree = validate.positive_int("degree", degree, maximum=50)
     kc = critical_coupling()
     sel = (scan.couplings / kc >= window[0]) & (scan.couplings / kc <= window[1])
     if sel.sum() < 2:
@@ -156,8 +164,12 @@ def binder_crossings(scan: ThermoScan, window=(0.94, 1.06), degree=3) -> BinderC
     pairs = {}
     for a in range(len(scan.sizes)):
         for b in range(a + 1, len(scan.sizes)):
-            pairs[f"{scan.sizes[a]}-{scan.sizes[b]}"] = crossing(
-                scan.couplings[sel], U[a, :, 0], U[b, :, 0], U[a, :, 1], U[b, :, 1], degree=degree)
+            try:
+                pairs[f"{scan.sizes[a]}-{scan.sizes[b]}"] = crossing(
+                    scan.couplings[sel], U[a, :, 0], U[b, :, 0], U[a, :, 1], U[b, :, 1],
+                    degree=degree)
+            except ValueError:          # this pair does not cross inside the window
+                pairs[f"{scan.sizes[a]}-{scan.sizes[b]}"] = float("nan")
     found = [v for v in pairs.values() if np.isfinite(v)]
     if not found:
         raise ValueError("no pair of Binder cumulants crosses inside the window")
@@ -201,6 +213,9 @@ class DynamicExponents:
     def z(self, method: str, observable: str = "abs_m") -> tuple[float, float]:
         """Mean over seeds and its standard error (nan for one seed) of z from ``observable``."""
         validate.one_of("observable", observable, ("abs_m", "energy"))
+        if not isinstance(method, str):
+            raise TypeError(f"method must be a str; got {type(method).__name__}")
+        validate.one_of("method", method, tuple(self.z_abs_m))
         z = np.asarray((self.z_abs_m if observable == "abs_m" else self.z_energy)[method])
         se = float(z.std(ddof=1) / np.sqrt(z.size)) if z.size > 1 else float("nan")
         return float(z.mean()), se
@@ -221,6 +236,8 @@ def dynamic_exponents(sizes, methods=("metropolis", "wolff", "swendsen_wang"), s
     in sweep units for Wolff's energy (Coddington & Baillie 1992).
     """
     sizes = _sizes("sizes", sizes)
+    if isinstance(methods, (str, bytes)) or not hasattr(methods, "__len__") or len(methods) == 0:
+        raise TypeError(f"methods must be a non-empty sequence of method names; got {methods!r}")
     methods = [validate.one_of("methods", m, METHODS) for m in methods]
     seeds = _seeds(seeds)
     K = critical_coupling() if K is None else _check_K(K)
@@ -286,11 +303,15 @@ class BlockFlowScan:
 
     def spread_ratio(self, low: int = 0, high: int = -1) -> np.ndarray:
         """Per seed: ``(nn_high - nn_low)`` after the last step over the same before blocking."""
-        nn = self.nn
+        nn, size = self.nn, self.nn.shape[1]
+        low, high = _index("low", low, size), _index("high", high, size)
+        if low == high:
+            raise ValueError(f"low and high must name different couplings; both are {low}")
         return (nn[:, high, -1] - nn[:, low, -1]) / (nn[:, high, 0] - nn[:, low, 0])
 
     def decay_ratio(self, k: int = 0) -> np.ndarray:
         """Per seed: nn after the last step over nn before blocking, at coupling index k."""
+        k = _index("k", k, self.nn.shape[1])
         return self.nn[:, k, -1] / self.nn[:, k, 0]
 
     def binder_z(self, k: int, target: float = U_STAR) -> np.ndarray:
@@ -299,6 +320,8 @@ class BlockFlowScan:
         With the default ``target`` = :data:`U_STAR` this measures whether the blocked
         lattices stay at the critical value of the Binder cumulant.
         """
+        k = _index("k", k, self.nn.shape[1])
+        target = validate.finite_float("target", target)
         dev = np.abs(self.binder[:, k] - target)
         with np.errstate(divide="ignore", invalid="ignore"):
             z = np.where(dev == 0, 0.0, dev / self.binder_err[:, k])
@@ -309,6 +332,7 @@ class BlockFlowScan:
 
         A level whose shift and error are both zero (a fully ordered batch) counts as 0.
         """
+        k = _index("k", k, self.nn.shape[1])
         shift, err = np.abs(self.binder_shift[:, k, 1:]), self.binder_shift_err[:, k, 1:]
         with np.errstate(divide="ignore", invalid="ignore"):
             z = np.where(shift == 0, 0.0, shift / err)
@@ -337,10 +361,14 @@ def block_flow_scan(L, couplings, n_samples, seeds=(0,), block_seeds=None, steps
     Ks = _couplings("couplings", couplings)
     n_samples = validate.positive_int("n_samples", n_samples, minimum=4)
     seeds = _seeds(seeds)
-    block_seeds = seeds if block_seeds is None else _seeds(block_seeds)
+    block_seeds = seeds if block_seeds is None else _seeds(block_seeds, "block_seeds")
     if len(block_seeds) != len(seeds):
         raise ValueError("block_seeds must have one entry per seed")
-    steps = validate.positive_int("steps", steps)
+    steps = validate.positive_int("steps", steps, maximum=64)
+    b = validate.positive_int("b", b, minimum=2)
+    if L % b ** steps or L // b ** steps < 2:
+        raise ValueError(f"steps: {steps} blocking steps of b = {b} do not fit L = {L} "
+                         f"(b**steps must divide L and leave a side >= 2)")
     n_blocks = validate.positive_int("n_blocks", n_blocks, minimum=2)
     if n_blocks > n_samples:
         raise ValueError(f"n_blocks must be <= n_samples = {n_samples}; got {n_blocks}")

@@ -44,7 +44,14 @@ from tqdm import tqdm
 from ..core import validate
 from ..core.runtime import rng as _rng
 from ..core.stats import integrated_autocorr_time
-from .exact import critical_coupling
+from .exact import MAX_COUPLING, critical_coupling
+
+#: Largest lattice side a sampler accepts (memory is checked as well).
+MAX_SIDE = 1 << 15
+
+#: Largest number of single-spin updates (steps x chains x L^2) one call may ask for:
+#: about a day of work at 1e7 updates per second, so a size like 2**40 is refused at once.
+MAX_SPIN_UPDATES = 1 << 40
 
 METHODS = ("metropolis", "heatbath", "wolff", "swendsen_wang")
 
@@ -159,16 +166,14 @@ class Chains:
     """
 
     def __init__(self, L: int, K: float, chains: int, method: str, seed=None, start="hot"):
-        self.L, self.K, self.chains, self.method = L, float(K), chains, method
+        L, K = _check_L(L), _check_K(K)
+        chains = validate.positive_int("chains", chains)
+        validate.elements("chains * L * L", chains, L, L, itemsize=16)
+        method = validate.one_of("method", method, METHODS)
+        self.L, self.K, self.chains, self.method = L, K, chains, method
         self.gen = _rng(seed)
         self.N = L * L
-        if isinstance(start, np.ndarray):
-            spins = np.array(start, dtype=np.int8).reshape(chains, L, L)
-        elif start == "cold":
-            signs = self.gen.integers(0, 2, size=(chains, 1, 1), dtype=np.int8) * 2 - 1
-            spins = np.broadcast_to(signs, (chains, L, L)).astype(np.int8)
-        else:
-            spins = (self.gen.integers(0, 2, size=(chains, L, L), dtype=np.int8) * 2 - 1).astype(np.int8)
+        spins = self._initial_spins(start)
         self.packed = method in LOCAL and L % 2 == 0
         if self.packed:
             self.a, self.b = pack(spins)
@@ -185,6 +190,21 @@ class Chains:
         self.p_bond = -math.expm1(-2.0 * self.K)
         self.flipped = 0.0   # total spins flipped by Wolff steps (for sweep-equivalents)
         self.steps = 0
+
+    def _initial_spins(self, start) -> np.ndarray:
+        chains, L = self.chains, self.L
+        if isinstance(start, np.ndarray) or hasattr(start, "detach"):
+            arr = spin_array("start", start)
+            if arr.shape != (chains, L, L):
+                raise ValueError(f"start must have shape {(chains, L, L)}; got {arr.shape}")
+            return arr.copy()
+        if not isinstance(start, str):
+            raise TypeError(f"start must be 'hot', 'cold' or an array; got {type(start).__name__}")
+        validate.one_of("start", start, ("hot", "cold"))
+        if start == "cold":
+            signs = self.gen.integers(0, 2, size=(chains, 1, 1), dtype=np.int8) * 2 - 1
+            return np.broadcast_to(signs, (chains, L, L)).astype(np.int8)
+        return (self.gen.integers(0, 2, size=(chains, L, L), dtype=np.int8) * 2 - 1).astype(np.int8)
 
     # -- state ---------------------------------------------------------------
     def configs(self) -> np.ndarray:
@@ -261,7 +281,17 @@ class Chains:
             np.negative(s, out=s, where=flip)
 
     def run(self, n_steps: int, record: bool = False, bar=None):
-        """Advance ``n_steps`` steps; with ``record`` return (m, e) series, each (n_steps, chains)."""
+        """Advance ``n_steps`` steps; with ``record`` return (m, e) series, each (n_steps, chains).
+
+        ``n_steps * chains * L^2`` is bounded by :data:`MAX_SPIN_UPDATES`; ``bar`` is
+        None or a progress bar (anything with an ``update(n)`` method).
+        """
+        n_steps = validate.positive_int("n_steps", n_steps, minimum=0)
+        check_work("n_steps", n_steps, self.chains, self.L)
+        if bar is not None and not callable(getattr(bar, "update", None)):
+            raise TypeError(f"bar must be None or have an update method; got {type(bar).__name__}")
+        if record:
+            validate.elements("n_steps * chains", n_steps, self.chains, 2)
         ms = np.empty((n_steps, self.chains)) if record else None
         es = np.empty((n_steps, self.chains)) if record else None
         for t in range(n_steps):
@@ -288,17 +318,46 @@ PRE_EQUILIBRATION_SWEEPS = 50
 MAX_BATCH_SPINS = 1 << 19
 
 
-def _check_L(L) -> int:
-    return validate.positive_int("L", L, minimum=2)
+def _check_L(L, name: str = "L") -> int:
+    return validate.positive_int(name, L, minimum=2, maximum=MAX_SIDE)
 
 
-def _check_K(K) -> float:
-    return validate.positive_float("K", K)
+def _check_K(K, name: str = "K") -> float:
+    K = validate.positive_float(name, K)
+    if K > MAX_COUPLING:
+        raise ValueError(f"{name} must be <= {MAX_COUPLING}; got {K}")
+    return K
+
+
+def check_work(name: str, steps: int, chains: int, L: int) -> None:
+    """Refuse ``steps`` steps of ``chains`` L x L chains past :data:`MAX_SPIN_UPDATES`."""
+    if steps * chains * L * L > MAX_SPIN_UPDATES:
+        raise ValueError(f"{name}: {steps} steps of {chains} chains of {L} x {L} spins exceed "
+                         f"the limit of {MAX_SPIN_UPDATES:.3g} spin updates")
+
+
+def spin_array(name: str, x) -> np.ndarray:
+    """``x`` as an int8 array of +/-1, its values checked before any cast."""
+    if x is None or isinstance(x, (str, bytes)):
+        raise TypeError(f"{name} must be an array of +/-1 spins; got {type(x).__name__}")
+    arr = np.asarray(x.detach().cpu() if hasattr(x, "detach") else x)
+    if arr.dtype.kind not in "iuf":
+        raise TypeError(f"{name} must be an array of +/-1 spins; got dtype {arr.dtype}")
+    if arr.dtype == np.int8:
+        ok = np.all(np.abs(arr) == 1)
+    else:
+        ok = np.all((arr == 1) | (arr == -1))
+    if not ok:
+        raise ValueError(f"{name} must contain only -1 and +1")
+    return arr.astype(np.int8, copy=False)
 
 
 def resolve_method(method: str, K: float) -> str:
     """The sampler ``method`` names; ``"auto"`` is Swendsen-Wang near K_c, else Metropolis."""
+    if not isinstance(method, str):
+        raise TypeError(f"method must be a str; got {type(method).__name__}")
     validate.one_of("method", method, ("auto",) + METHODS)
+    K = _check_K(K)
     if method != "auto":
         return method
     lo, hi = AUTO_CLUSTER_WINDOW
@@ -346,6 +405,26 @@ def _default_chains(L: int, n_samples: int) -> int:
     return int(max(1, min(math.ceil(n_samples / 64), MAX_BATCH_SPINS // (L * L))))
 
 
+def _check_sample_args(L, K, n_samples, method, chains, burn_in, thin):
+    L, K = _check_L(L), _check_K(K)
+    n_samples = validate.positive_int("n_samples", n_samples)
+    validate.elements("n_samples * L * L", n_samples, L, L, itemsize=1)
+    method = resolve_method(method, K)
+    if chains is None:
+        chains = _default_chains(L, n_samples)
+    else:
+        chains = validate.positive_int("chains", chains)
+        validate.elements("chains * L * L", chains, L, L, itemsize=16)
+    steps = math.ceil(n_samples / chains)
+    if burn_in is not None:
+        burn_in = validate.positive_int("burn_in", burn_in, minimum=0)
+        check_work("burn_in", burn_in, chains, L)
+    if thin is not None:
+        thin = validate.positive_int("thin", thin)
+        check_work("thin", thin * steps, chains, L)
+    return L, K, n_samples, method, chains, burn_in, thin
+
+
 def sample(L, K, n_samples, method="auto", burn_in=None, thin=None, chains=None,
            seed=None, progress=True, return_info=False):
     """Equilibrium configurations of the L x L periodic Ising model at coupling K.
@@ -382,21 +461,15 @@ def sample(L, K, n_samples, method="auto", burn_in=None, thin=None, chains=None,
     ``x.reshape(-1, chains, L, L)`` is a (time, chain) array when ``chains``
     divides ``n_samples``).
     """
-    L, K = _check_L(L), _check_K(K)
-    n_samples = validate.positive_int("n_samples", n_samples)
-    method = resolve_method(method, K)
-    chains = _default_chains(L, n_samples) if chains is None else validate.positive_int("chains", chains)
-    if burn_in is not None:
-        burn_in = validate.positive_int("burn_in", burn_in, minimum=0)
-    if thin is not None:
-        thin = validate.positive_int("thin", thin)
+    L, K, n_samples, method, chains, burn_in, thin = _check_sample_args(
+        L, K, n_samples, method, chains, burn_in, thin)
     gen = _rng(seed)
     ch = Chains(L, K, chains, method, seed=gen, start=_default_start(K))
     label = f"Ising L={L} K={K:.4g} {method}"
     with tqdm(desc=f"{label} burn-in", unit="step", disable=not progress, leave=False) as bar:
         if burn_in is not None and thin is not None:
             ch.run(burn_in, bar=bar)
-            done, tau = burn_in, float("nan")
+            done, tau = burn_in, None
         else:
             done, tau = _pilot(ch, bar)
             if burn_in is not None and burn_in > done:
@@ -415,7 +488,7 @@ def sample(L, K, n_samples, method="auto", burn_in=None, thin=None, chains=None,
     if not return_info:
         return configs
     info = {"L": L, "K": K, "method": method, "chains": chains, "burn_in": int(done),
-            "thin": int(thin), "tau_int_steps": float(tau),
+            "thin": int(thin), "tau_int_steps": None if tau is None else float(tau),
             "sweeps_per_step": float(ch.sweeps_per_step), "steps_per_chain": steps}
     return configs, info
 
@@ -435,7 +508,11 @@ def autocorrelation_times(L, K, method, n_steps, chains=16, burn_in=None, seed=N
     method = resolve_method(method, K)
     n_steps = validate.positive_int("n_steps", n_steps, minimum=8)
     chains = validate.positive_int("chains", chains)
+    validate.elements("chains * L * L", chains, L, L, itemsize=16)
+    check_work("n_steps", n_steps, chains, L)
+    validate.elements("n_steps * chains", n_steps, chains, 2)
     burn_in = n_steps // 4 if burn_in is None else validate.positive_int("burn_in", burn_in, minimum=0)
+    check_work("burn_in", burn_in, chains, L)
     gen = _rng(seed)
     # Swendsen-Wang first: it equilibrates from any start within a few sweeps at every
     # K, so no slow initial transient of the method under study biases tau upwards

@@ -14,7 +14,7 @@ import numpy as np
 from ..core import validate
 from ..core.runtime import rng as _rng
 from ..core.stats import integrated_autocorr_time
-from .mc import _check_K
+from .mc import _check_K, spin_array
 
 __all__ = [
     "energy", "magnetization", "abs_magnetization", "nn_correlation", "susceptibility",
@@ -25,16 +25,14 @@ __all__ = [
 
 
 def _batch(configs, name="configs") -> np.ndarray:
-    arr = np.asarray(configs.detach().cpu() if hasattr(configs, "detach") else configs)
-    if arr.ndim == 2:
-        arr = arr[None]
-    if arr.ndim != 3 or arr.shape[0] == 0 or min(arr.shape[1:]) < 2:
-        raise ValueError(f"{name} must have shape (n, L, L) or (L, L) with L >= 2; got {arr.shape}")
-    if arr.dtype != np.int8:
-        arr = arr.astype(np.int8)
-    if np.any(np.abs(arr) != 1):
-        raise ValueError(f"{name} must contain only -1 and +1")
-    return arr
+    """A (n, L, L) int8 batch of +/-1 spins; values are checked before the cast to int8."""
+    if configs is None or isinstance(configs, (str, bytes)):
+        raise TypeError(f"{name} must be an array of +/-1 spins; got {type(configs).__name__}")
+    shape = np.shape(configs.detach().cpu() if hasattr(configs, "detach") else configs)
+    if len(shape) not in (2, 3) or (len(shape) == 3 and shape[0] == 0) or min(shape[-2:]) < 2:
+        raise ValueError(f"{name} must have shape (n, L, L) or (L, L) with L >= 2; got {shape}")
+    arr = spin_array(name, configs)
+    return arr[None] if arr.ndim == 2 else arr
 
 
 def _scalar_if_single(values, configs):
@@ -129,7 +127,7 @@ def estimate(configs, K, chains=1, n_blocks=32) -> dict:
     K = _check_K(K)
     arr = _batch(configs)
     n, N = arr.shape[0], arr.shape[1] * arr.shape[2]
-    chains = validate.positive_int("chains", chains)
+    chains = validate.positive_int("chains", chains, maximum=n)
     n_blocks = validate.positive_int("n_blocks", n_blocks, minimum=2)
     if n < 2 * n_blocks:
         raise ValueError(f"configs needs at least 2 * n_blocks = {2 * n_blocks} samples; got {n}")
@@ -166,7 +164,7 @@ def effective_sample_size(configs, chains=1) -> dict:
     so ``n_eff <= n``. Returns a dict with ``n``, ``n_eff``, ``tau_abs_m``, ``tau_energy``.
     """
     arr = _batch(configs)
-    chains = validate.positive_int("chains", chains)
+    chains = validate.positive_int("chains", chains, maximum=arr.shape[0])
     steps = arr.shape[0] // chains
     if steps < 4:
         raise ValueError(f"need at least 4 samples per chain; got {steps} ({arr.shape[0]} samples, "
@@ -181,12 +179,23 @@ def effective_sample_size(configs, chains=1) -> dict:
 
 def fit_dynamic_exponent(Ls, taus) -> dict:
     """Least-squares fit of ``tau = A L^z`` on log-log axes; returns ``{"z", "A"}``."""
-    Ls = np.asarray(Ls, dtype=np.float64)
-    taus = np.asarray(taus, dtype=np.float64)
-    if Ls.shape != taus.shape or Ls.size < 2 or np.any(Ls <= 0) or np.any(taus <= 0):
+    Ls = validate.real_array("Ls", Ls, ndim=1, min_size=2)
+    taus = validate.real_array("taus", taus, ndim=1, min_size=2)
+    if Ls.shape != taus.shape or np.any(Ls <= 0) or np.any(taus <= 0):
         raise ValueError("Ls and taus must be positive arrays of equal length >= 2")
+    if np.ptp(Ls) == 0:
+        raise ValueError("Ls must hold at least two different sizes")
     z, log_a = np.polyfit(np.log(Ls), np.log(taus), 1)
     return {"z": float(z), "A": float(np.exp(log_a))}
+
+
+def _errors(name, err, size):
+    if err is None:
+        return None
+    err = validate.real_array(name, err, ndim=1)
+    if err.size != size or np.any(err <= 0):
+        raise ValueError(f"{name} must hold {size} finite errors > 0 (one per point of x)")
+    return 1.0 / err
 
 
 def crossing(x, y1, y2, err1=None, err2=None, degree=3) -> float:
@@ -194,22 +203,37 @@ def crossing(x, y1, y2, err1=None, err2=None, degree=3) -> float:
 
     Each curve is fitted by weighted least squares (weights 1/err) with a
     polynomial of ``degree`` (at most len(x) - 1); the root of the difference
-    inside [min x, max x] closest to the middle is returned (nan if none).
-    Used for Binder-cumulant crossings (Binder 1981).
+    inside [min x, max x] closest to the middle is returned. Used for
+    Binder-cumulant crossings (Binder 1981). ``x``, ``y1``, ``y2`` are finite and
+    of one length (>= 2 distinct x); errors are finite and > 0. Raises
+    ``ValueError`` if the fitted curves do not cross inside the range of x.
     """
-    x = np.asarray(x, dtype=np.float64)
-    deg = min(degree, x.size - 1)
+    x = validate.real_array("x", x, ndim=1, min_size=2)
+    y1 = validate.real_array("y1", y1, ndim=1)
+    y2 = validate.real_array("y2", y2, ndim=1)
+    for name, y in (("y1", y1), ("y2", y2)):
+        if y.size != x.size:
+            raise ValueError(f"{name} must have one value per point of x ({x.size}); got {y.size}")
+    if np.ptp(x) == 0:
+        raise ValueError("x must hold at least two different points")
+    w1, w2 = _errors("err1", err1, x.size), _errors("err2", err2, x.size)
+    degree = validate.positive_int("degree", degree, maximum=50)
+    deg = min(degree, np.unique(x).size - 1)
     centre = x.mean()
-    w1 = None if err1 is None else 1.0 / np.asarray(err1)
-    w2 = None if err2 is None else 1.0 / np.asarray(err2)
     p1 = np.polyfit(x - centre, y1, deg, w=w1)
     p2 = np.polyfit(x - centre, y2, deg, w=w2)
     roots = np.roots(np.polysub(p1, p2))
     real = roots[np.abs(roots.imag) < 1e-9].real + centre
     real = real[(real >= x.min()) & (real <= x.max())]
     if real.size == 0:
-        return float("nan")
+        raise ValueError("the curves y1 and y2 do not cross inside the range of x")
     return float(real[np.argmin(np.abs(real - centre))])
+
+
+def _check_rule(rule):
+    if not isinstance(rule, str):
+        raise TypeError(f"rule must be a str; got {type(rule).__name__}")
+    validate.one_of("rule", rule, ("majority", "decimation"))
 
 
 def block_spin(configs, b=2, rule="majority", seed=None):
@@ -223,7 +247,7 @@ def block_spin(configs, b=2, rule="majority", seed=None):
     """
     arr = _batch(configs)
     b = validate.positive_int("b", b)
-    validate.one_of("rule", rule, ("majority", "decimation"))
+    _check_rule(rule)
     n, rows, cols = arr.shape
     if rows % b or cols % b:
         raise ValueError(f"b must divide the lattice size; got b={b} for {rows}x{cols}")
@@ -261,8 +285,14 @@ def block_flow(configs, steps: int = 3, b: int = 2, rule: str = "majority", seed
     finite-size drift): the block-spin picture of the RG flow. Tie-breaking
     coins of step ``l`` come from ``seed + l`` when ``seed`` is an int.
     """
-    steps = validate.positive_int("steps", steps, minimum=0)
+    steps = validate.positive_int("steps", steps, minimum=0, maximum=64)
+    b = validate.positive_int("b", b)
+    _check_rule(rule)
     levels = [_batch(configs)]
+    rows, cols = levels[0].shape[1:]
+    if (rows % b ** steps or cols % b ** steps) or min(rows, cols) // b ** steps < 2 <= b:
+        raise ValueError(f"steps: {steps} blocking steps of b = {b} do not fit a {rows} x {cols} "
+                         f"lattice (b**steps must divide it and leave a side >= 2)")
     for level in range(steps):
         s = seed + level if isinstance(seed, (int, np.integer)) else seed
         levels.append(block_spin(levels[-1], b=b, rule=rule, seed=s))
