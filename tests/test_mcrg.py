@@ -186,3 +186,57 @@ def test_level_eigenvalues_checks_its_levels(critical16):
         mcrg.level_eigenvalues([x, mcrg.coarse_grain(x[:50])])
     with pytest.raises(ValueError, match="n_bins"):
         mcrg.level_eigenvalues([x, mcrg.coarse_grain(x)], n_bins=60)
+
+
+# --------------------------------------------------- undefined and degenerate input
+def test_undefined_exponent_is_none_not_nan(critical16):
+    # flipping every block spin flips every odd operator: T_odd -> -T_odd, lambda_h < 0
+    x = critical16[:200]
+    with pytest.warns(RuntimeWarning, match="no exponent"):
+        r = mcrg.level_eigenvalues([x, -mcrg.coarse_grain(x, seed=0)], n_bins=4)
+    assert r.lam_h[0] < 0 and np.isfinite(r.lam_h[0]) and np.isfinite(r.lam_h_err[0])
+    assert r.y_h[0] is None and r.y_h_err[0] is None and r.y_h_trunc[0][-1] is None
+    assert 0.5 < r.y_t[0] < 1.5                               # the even sector is unchanged
+    assert r.rows()[0]["y_h"] is None
+
+
+def test_degenerate_operators_raise_naming_the_level():
+    up = np.ones((40, 8, 8), np.int8)                         # every operator constant
+    with pytest.raises(ValueError, match=r"levels\[1\].*linearly dependent"):
+        mcrg.eigenvalues(up, levels=1, n_bins=2)
+    with pytest.raises(ValueError, match="upper"):
+        mcrg.linearize(np.arange(10.0)[:, None], np.ones((10, 1)))
+    with pytest.raises(ValueError, match=r"levels\[1\] must be b = 2 times smaller"):
+        mcrg.level_eigenvalues([up, up])
+
+
+def test_configs_are_checked_before_any_cast():
+    for bad in (np.full((4, 4), 257), np.full((4, 4), 1.7), np.full((4, 4), np.nan)):
+        with pytest.raises(ValueError, match="configs"):
+            mcrg.as_batch(bad)
+    for bad in (np.full((4, 4), 1 + 0j), np.ones((4, 4), bool), "bogus", None):
+        with pytest.raises(TypeError, match="configs"):
+            mcrg.as_batch(bad)
+    with pytest.raises(ValueError, match="configs"):
+        mcrg.as_batch(np.ones((3, 0, 0)))
+    np.testing.assert_array_equal(mcrg.as_batch(np.full((2, 2), -1.0)), -np.ones((1, 2, 2)))
+
+
+def test_sizes_and_values_are_refused_at_the_door():
+    x = np.ones((2, 8, 8), np.int8)
+    with pytest.raises(ValueError, match="levels"):
+        mcrg.flow(x, levels=2**40)                            # not 2**(2**40) computed
+    with pytest.raises(ValueError, match="b must divide"):
+        mcrg.coarse_grain(x, b=2**40)
+    with pytest.raises(ValueError, match="T"):
+        mcrg.leading_eigenvalue(np.array([[np.nan]]))
+    with pytest.raises(ValueError, match="square"):
+        mcrg.leading_eigenvalue(np.ones((2, 3)))
+    with pytest.raises(ValueError, match="b"):
+        mcrg.leading_exponent(np.eye(2), 1)
+    with pytest.raises(ValueError, match="table"):
+        ops.operators(x, {"bad": [[(0, 0.5)]]}, 1)
+    with pytest.raises(TypeError, match="weights"):
+        mcrg.Rule("bogus")
+    with pytest.raises(TypeError, match="seed"):
+        mcrg.coarse_grain(x, "decimation", seed="bogus")

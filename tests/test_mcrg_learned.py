@@ -183,3 +183,65 @@ def test_learned_rules_and_ms_run_are_reproducible(critical16):
     assert -1 <= ms.alignment[0] <= 1 and np.isfinite(ms.results[0].lam_t[0])
     assert ms.majority.lam_t[0] > 1                      # majority keeps the thermal direction
 
+
+
+# ------------------------------------------------------ bad input and edge cases
+def test_exact_mutual_information_ignores_states_of_zero_weight():
+    p = np.array([0.9, 0.2, 0.6, 0.5])
+    w = np.array([0.3, 0.3, 0.4, 0.0])
+    env = np.array([0, 1, 1, 2])                              # environment 2 has p(e) = 0
+    full = mcrg.exact_mutual_information(p, w, env)
+    assert np.isfinite(full)
+    assert full == pytest.approx(mcrg.exact_mutual_information(p[:3], w[:3], env[:3]), abs=1e-15)
+    with pytest.raises(ValueError, match="env_index"):
+        mcrg.exact_mutual_information(p, w, env + 0.5)
+    with pytest.raises(ValueError, match="p_h_given_x"):
+        mcrg.exact_mutual_information(p + 0.5, w, env)
+
+
+def test_dv_bound_checks_values_and_keeps_gradients():
+    p = torch.full((4,), 0.5, dtype=torch.float64, requires_grad=True)
+    scores = torch.zeros((4, 2), dtype=torch.float64)
+    mcrg.dv_bound(p, scores).backward()
+    assert p.grad is not None and torch.isfinite(p.grad).all()
+    with pytest.raises(ValueError, match="p must hold"):
+        mcrg.dv_bound(torch.full((4,), 1.5), scores)
+    with pytest.raises(ValueError, match="scores"):
+        mcrg.dv_bound(p.detach(), torch.full((4, 2), float("nan")))
+    with pytest.raises(TypeError, match="dtype"):
+        mcrg.critic(3, dtype=torch.int64)
+    with pytest.raises(ValueError, match="n_env"):
+        mcrg.critic(2**40)
+
+
+def test_missing_row_is_a_key_error_and_a_value_error(critical16):
+    table = mcrg.rule_table({16: critical16[:40]}, {"maj": "majority"}, levels=1, n_bins=2)
+    for exc in (KeyError, ValueError):
+        with pytest.raises(exc, match="level"):
+            table.get("maj", 16, 2)
+    with pytest.raises(TypeError, match="rules"):
+        mcrg.rule_table({16: critical16[:40]}, {"maj": 3})
+    with pytest.raises(TypeError, match=r"datasets\[16\]"):
+        mcrg.rule_table({16: "bogus"}, {"maj": "majority"})
+
+
+def test_experiments_check_arguments_before_training(critical16):
+    x = critical16[:40]
+    for kw, name in (({"rsmi_steps": 0}, "rsmi_steps"), ({"cd_epochs": 2.5}, "cd_epochs"),
+                     ({"seeds": "bogus"}, "seeds"), ({"levels": 5}, "levels"),
+                     ({"test": np.zeros((4, 4))}, "test"), ({"n_bins": 30}, "n_bins")):
+        args = {"train": x, "test": x, "seeds": [0], "levels": 1, "n_bins": 2, **kw}
+        with pytest.raises((TypeError, ValueError), match=name):
+            mcrg.learned_rules(**args)
+    with pytest.raises(ValueError, match="epochs"):
+        mcrg.ms_run(x, [0], epochs=0)
+    with pytest.raises(ValueError, match="seeds"):
+        mcrg.ms_run(x, [])
+    with pytest.raises(ValueError, match="lr"):
+        mcrg.rsmi_rule(x, steps=1, lr=1e300)
+    values = mcrg.LearnedRun(seeds=[0], rules={}, results={"RSMI": [mcrg.MCRGResult(
+        "r", 2, 16, 40, *[[0.0]] * 4, [[0.0]], [[0.0]], *[[0.0]] * 4)]})
+    with pytest.raises(ValueError, match="key"):
+        values.values("RSMI", "bogus", 1)
+    with pytest.raises(ValueError, match="level"):
+        values.values("RSMI", "y_t", 2)

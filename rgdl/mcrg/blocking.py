@@ -46,13 +46,15 @@ class Rule:
     info: dict = field(default_factory=dict)
 
     def __post_init__(self):
-        w = np.asarray(self.weights, dtype=np.float64)
+        w = validate.real_array("weights", self.weights)
         if w.ndim != 2 or w.shape[0] != w.shape[1] or w.shape[0] < 1:
             raise ValueError(f"weights must be a square b x b array; got shape {w.shape}")
-        if not np.all(np.isfinite(w)):
-            raise ValueError("weights must be finite")
         self.weights = w
         self.bias = validate.finite_float("bias", self.bias)
+        if not isinstance(self.name, str):
+            raise TypeError(f"name must be a str; got {type(self.name).__name__}")
+        if not isinstance(self.info, dict):
+            raise TypeError(f"info must be a dict; got {type(self.info).__name__}")
 
     @property
     def b(self) -> int:
@@ -64,31 +66,56 @@ class Rule:
         norm = np.linalg.norm(w)
         if norm == 0:
             return w.copy()
+        if not np.isfinite(norm):                 # |w| overflows: scale by max |w| first
+            w = w / np.abs(w).max()
+            norm = np.linalg.norm(w)
         return w / norm * (1.0 if w.sum() >= 0 else -1.0)
 
 
 def as_batch(configs, name: str = "configs") -> np.ndarray:
-    """``configs`` as an (n, L, L) int8 array of +/-1 (one (L, L) lattice becomes n = 1)."""
-    arr = np.asarray(configs)
+    """``configs`` as an (n, L, L) int8 array of +/-1 (one (L, L) lattice becomes n = 1).
+
+    The values are checked before the cast: only integer or real arrays whose
+    entries are all exactly -1 or +1 pass (``TypeError``/``ValueError`` naming ``name``).
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a str; got {type(name).__name__}")
+    if configs is None or isinstance(configs, (str, bytes)):
+        raise TypeError(f"{name} must be an array of spins +/-1; got {type(configs).__name__}")
+    try:
+        arr = np.asarray(configs.detach().cpu() if hasattr(configs, "detach") else configs)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be an array of spins +/-1; got "
+                        f"{type(configs).__name__}") from None
+    if arr.dtype.kind not in "iuf":
+        raise TypeError(f"{name} must hold numbers +/-1; got dtype {arr.dtype}")
     if arr.ndim == 2:
         arr = arr[None]
-    if arr.ndim != 3 or arr.shape[1] != arr.shape[2] or arr.shape[0] < 1:
-        raise ValueError(f"{name} must have shape (n, L, L) or (L, L); got {np.shape(configs)}")
-    if not np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_:
-        raise TypeError(f"{name} must hold numbers +/-1; got dtype {arr.dtype}")
+    if arr.ndim != 3 or arr.shape[1] != arr.shape[2] or arr.shape[0] < 1 or arr.shape[1] < 1:
+        raise ValueError(f"{name} must have shape (n, L, L) or (L, L) with n, L >= 1; got "
+                         f"{np.shape(configs)}")
     if np.any(np.abs(arr) != 1):
         raise ValueError(f"{name} must contain only -1 and +1")
     return arr.astype(np.int8, copy=False)
 
 
-def _check_rule(rule, b: int):
+def check_rule(rule, b: int, name: str = "rule"):
+    """``rule`` if it is a name in :data:`RULES` or a :class:`Rule` with ``b x b`` weights."""
     if isinstance(rule, Rule):
         if rule.b != b:
-            raise ValueError(f"rule has {rule.b}x{rule.b} weights but b={b}")
+            raise ValueError(f"{name} has {rule.b}x{rule.b} weights but b={b}")
         return rule
     if isinstance(rule, str):
-        return validate.one_of("rule", rule, RULES)
-    raise TypeError(f"rule must be 'majority', 'decimation' or a Rule; got {type(rule).__name__}")
+        return validate.one_of(name, rule, RULES)
+    raise TypeError(f"{name} must be 'majority', 'decimation' or a Rule; got "
+                    f"{type(rule).__name__}")
+
+
+def _check_b(b, L: int) -> int:
+    b = validate.positive_int("b", b)
+    if L % b:
+        raise ValueError(f"b must divide the lattice size; got b={b} for L={L}")
+    return b
 
 
 def coarse_grain(configs, rule="majority", b: int = 2, seed=None) -> np.ndarray:
@@ -99,17 +126,16 @@ def coarse_grain(configs, rule="majority", b: int = 2, seed=None) -> np.ndarray:
     ``sigmoid(w . block + a)`` with uniforms from ``seed``).
     """
     arr = as_batch(configs)
-    b = validate.positive_int("b", b)
-    rule = _check_rule(rule, b)
     n, L, _ = arr.shape
-    if L % b:
-        raise ValueError(f"b must divide the lattice size; got b={b} for L={L}")
+    b = _check_b(b, L)
+    rule = check_rule(rule, b)
+    gen = runtime.rng(seed)
     if isinstance(rule, str):
-        return ising.block_spin(arr, b=b, rule=rule, seed=seed)
+        return ising.block_spin(arr, b=b, rule=rule, seed=gen)
     blocks = arr.reshape(n, L // b, b, L // b, b).astype(np.float32)
     field_ = np.einsum("nibjc,bc->nij", blocks, rule.weights.astype(np.float32)) + rule.bias
     p = 0.5 * (1.0 + np.tanh(0.5 * field_.astype(np.float64)))  # sigmoid, no overflow
-    u = runtime.rng(seed).random(p.shape)
+    u = gen.random(p.shape)
     return np.where(u < p, 1, -1).astype(np.int8)
 
 
@@ -120,8 +146,9 @@ def flow(configs, rule="majority", b: int = 2, levels: int = 3, seed=0) -> list[
     same seed gives the same flow. ``b ** levels`` must divide L.
     """
     arr = as_batch(configs)
-    b = validate.positive_int("b", b)
-    levels = validate.positive_int("levels", levels)
+    b = _check_b(b, arr.shape[1])
+    check_rule(rule, b)
+    levels = validate.positive_int("levels", levels, maximum=64)
     seed = validate.positive_int("seed", seed, minimum=0)
     if arr.shape[1] % b ** levels:
         raise ValueError(f"b**levels = {b ** levels} must divide L = {arr.shape[1]}")

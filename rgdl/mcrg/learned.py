@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -26,10 +27,16 @@ from .. import dbn
 from ..core import runtime, validate
 from ..rbm import RBM, fit
 from .blocking import Rule, as_batch
-from .mutual_info import critic, dv_bound
+from .mutual_info import MAX_STEPS, MAX_UNITS, _dv, critic
 
 __all__ = ["block_environment", "rsmi_rule", "cd_rbm_rule", "MSLayer", "ms_layer",
            "ms_coarse_grain", "place_units"]
+
+#: Most sample pairs per configuration, and most rows any one call trains on.
+MAX_PAIRS = 1 << 24
+
+#: Largest side of the block lattice :func:`place_units` assigns (an O(side^6) assignment).
+MAX_SIDE = 64
 
 
 def _shell(buffer: int, width: int):
@@ -48,12 +55,15 @@ def block_environment(configs, n_per_config: int = 8, buffer: int = 1, width: in
     shell of ``width`` beyond a ``buffer`` around the block (48 for 1 and 2).
     """
     arr = as_batch(configs)
-    n_per_config = validate.positive_int("n_per_config", n_per_config)
-    buffer = validate.positive_int("buffer", buffer, minimum=0)
-    width = validate.positive_int("width", width)
     n, L, _ = arr.shape
+    n_per_config = validate.positive_int("n_per_config", n_per_config, maximum=MAX_PAIRS)
+    buffer = validate.positive_int("buffer", buffer, minimum=0, maximum=L)
+    width = validate.positive_int("width", width, maximum=L)
     if L < 2 + 2 * (buffer + width):
-        raise ValueError(f"L = {L} is smaller than the block, buffer and environment")
+        raise ValueError(f"L = {L} is smaller than the block, buffer and environment: "
+                         f"lower buffer or width (2 + 2 (buffer + width) <= L)")
+    r = 2 + 2 * (buffer + width)
+    validate.elements("n_per_config", n, n_per_config, r * r)
     gen = runtime.rng(seed)
     k = np.repeat(np.arange(n), n_per_config)
     y, x = gen.integers(0, L, size=(2, k.size))
@@ -78,11 +88,17 @@ def rsmi_rule(configs, steps: int = 200, batch: int = 2048, lr: float = 0.03,
     sign is fixed at the end to make ``sum w >= 0``. Returns a :class:`Rule`
     named ``"RSMI"`` whose ``info``
     holds the bound per step (``"mi"``, nats) and the final estimate on all pairs.
+    A run whose bound or weights stop being finite raises ``ValueError`` (lower ``lr``).
     """
-    steps = validate.positive_int("steps", steps)
-    batch = validate.positive_int("batch", batch)
+    steps = validate.positive_int("steps", steps, maximum=MAX_STEPS)
+    batch = validate.positive_int("batch", batch, maximum=MAX_PAIRS)
     lr = validate.positive_float("lr", lr)
+    if lr > 1e30:
+        raise ValueError(f"lr must be <= 1e30 (float32 parameters); got {lr}")
+    hidden = validate.positive_int("hidden", hidden, maximum=MAX_UNITS)
+    runtime.rng(seed)
     V, E = block_environment(configs, n_per_config, buffer, width, seed)
+    validate.elements("hidden", min(batch, V.shape[0]), max(hidden, E.shape[1]))
     V, E = torch.as_tensor(V, dtype=torch.float32), torch.as_tensor(E, dtype=torch.float32)
     gen = runtime.torch_generator(seed)
     w = (0.1 * torch.randn(4, generator=gen, dtype=torch.float64)).float().requires_grad_()
@@ -94,13 +110,16 @@ def rsmi_rule(configs, steps: int = 200, batch: int = 2048, lr: float = 0.03,
         for _ in range(steps):
             idx = torch.randint(0, V.shape[0], (min(batch, V.shape[0]),), generator=gen)
             opt.zero_grad()
-            mi = dv_bound(torch.sigmoid(V[idx] @ w + a), net(E[idx]))
+            mi = _dv(torch.sigmoid(V[idx] @ w + a), net(E[idx]))
             (-mi).backward()
             opt.step()
             history.append(mi.item())
         with torch.no_grad():
-            final = float(dv_bound(torch.sigmoid(V @ w + a), net(E)))
+            final = float(_dv(torch.sigmoid(V @ w + a), net(E)))
     w = w.detach().double().numpy()
+    if not (np.all(np.isfinite(history)) and np.isfinite(final) and np.all(np.isfinite(w))
+            and np.isfinite(a.item())):
+        raise ValueError(f"the bound diverged during training (lr = {lr}); lower lr")
     sign = 1.0 if w.sum() >= 0 else -1.0      # h and -h carry the same information
     return Rule(sign * w.reshape(2, 2), sign * a.item(), name="RSMI",
                 info={"mi": history, "mi_final": final, "n_env": int(E.shape[1])})
@@ -114,10 +133,15 @@ def cd_rbm_rule(configs, epochs: int = 5, lr: float = 0.05, batch_size: int = 10
     (at most ``max_blocks``, a random subset), which has the same likelihood as
     the weight-shared local RBM on the whole lattice. The rule is the RBM's
     ``p(h=+1|v) = sigmoid(2 (c + W . v))``; a hidden spin is defined up to a
-    global flip, so the sign is fixed to make ``sum W >= 0``.
+    global flip, so the sign is fixed to make ``sum W >= 0``. ``L`` must be even;
+    a run whose weights stop being finite raises ``ValueError`` (lower ``lr``).
     """
     arr = as_batch(configs)
     n, L, _ = arr.shape
+    if L % 2:
+        raise ValueError(f"configs must have an even L (2x2 blocks); got L = {L}")
+    max_blocks = validate.positive_int("max_blocks", max_blocks, maximum=MAX_PAIRS)
+    runtime.rng(seed)
     blocks = arr.reshape(n, L // 2, 2, L // 2, 2).transpose(0, 1, 3, 2, 4).reshape(-1, 4)
     gen = runtime.rng(seed)
     if blocks.shape[0] > max_blocks:
@@ -126,6 +150,8 @@ def cd_rbm_rule(configs, epochs: int = 5, lr: float = 0.05, batch_size: int = 10
     hist = fit(rbm, blocks.astype(np.float64), epochs=epochs, lr=lr, batch_size=batch_size,
                seed=seed, progress=False, monitors=())
     W = rbm.W[:, 0].numpy().copy()
+    if not (np.all(np.isfinite(W)) and np.isfinite(float(rbm.c[0]))):
+        raise ValueError(f"CD training diverged (lr = {lr}); lower lr")
     sign = 1.0 if W.sum() >= 0 else -1.0
     return Rule(2.0 * sign * W.reshape(2, 2), 2.0 * sign * float(rbm.c[0]), name="CD-RBM",
                 info={"visible_bias": rbm.b.numpy().tolist(), "time": float(sum(hist["time"]))})
@@ -165,9 +191,14 @@ def place_units(centres, L: int, side: int) -> dict:
     """
     from scipy.optimize import linear_sum_assignment
 
-    c = np.asarray(centres, dtype=np.float64)
-    if c.ndim != 2 or c.shape != (side * side, 2):
-        raise ValueError(f"centres must have shape ({side * side}, 2); got {c.shape}")
+    side = validate.positive_int("side", side, maximum=MAX_SIDE)
+    L = validate.positive_int("L", L)
+    if L < side:
+        raise ValueError(f"L must be >= side = {side}; got {L}")
+    c = validate.real_array("centres", centres, ndim=2)
+    if c.shape != (side * side, 2):
+        raise ValueError(f"centres must have shape (side**2, 2) = ({side * side}, 2); got "
+                         f"{c.shape}")
     b = L / side
     pos = (c - (b - 1) / 2) / b
     nearest = np.mod(np.rint(pos), side).astype(int)
@@ -197,15 +228,21 @@ def ms_layer(configs, epochs: int = 20, n_hidden: int = 400, seed=0, progress=Fa
     site of the ``sqrt(n_hidden)``-sided block lattice by :func:`place_units`.
     """
     arr = as_batch(configs)
-    side = int(round(np.sqrt(validate.positive_int("n_hidden", n_hidden))))
+    L = arr.shape[1]
+    n_hidden = validate.positive_int("n_hidden", n_hidden, maximum=min(L * L, MAX_SIDE ** 2))
+    side = math.isqrt(n_hidden)
     if side * side != n_hidden:
         raise ValueError(f"n_hidden must be a square; got {n_hidden}")
-    L = arr.shape[1]
+    validate.elements("n_hidden", L * L, n_hidden, 4)
+    if "epochs" in settings:
+        raise TypeError("pass epochs as epochs=, not among the settings")
     hyper = dict(dbn.PAPER_SETTINGS, epochs=epochs, **settings)
     net = dbn.train(dbn.spins_to_units(arr), sizes=(n_hidden,), seed=seed, progress=progress,
                     monitors=(), device="cpu", **hyper)
     rbm = net.rbms[0]
     W = rbm.W.detach().cpu().double().numpy()
+    if not np.all(np.isfinite(W)):
+        raise ValueError("training diverged (non-finite weights); lower lr")
     fields = W.T.reshape(n_hidden, L, L)
     centres, _ = dbn.locality.circular_center(fields, power=2.0)
     placed = place_units(centres, L, side)
@@ -228,10 +265,11 @@ def ms_coarse_grain(layer: MSLayer, configs, seed=0) -> np.ndarray:
     arr = as_batch(configs)
     if arr.shape[1] != layer.L:
         raise ValueError(f"configs must be {layer.L}x{layer.L}; got {arr.shape[1]}")
+    gen = runtime.rng(seed)
     v = dbn.spins_to_units(arr).to(layer.rbm.dtype)
     with torch.no_grad():
         p = layer.rbm.p_h_given_v(v).double().numpy()
-    u = runtime.rng(seed).random(p.shape)
+    u = gen.random(p.shape)
     h = np.where(u < p, 1, -1).astype(np.int8) * layer.sign
     out = np.empty((arr.shape[0], layer.side * layer.side), dtype=np.int8)
     out[:, layer.site] = h

@@ -26,27 +26,50 @@ jackknife errors over ``n_bins`` bins of consecutive configurations.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 
 from ..core import validate
 from .blocking import Rule, as_batch, flow
-from .operators import even_operators, odd_operators
+from .operators import EVEN, ODD, even_operators, odd_operators
 
 __all__ = ["MCRGResult", "linearization", "leading_eigenvalue", "leading_exponent", "eigenvalues",
            "level_eigenvalues"]
 
 
+#: Largest matrix ``T`` (operators per sector) whose eigenvalues are computed.
+MAX_OPERATORS = 2000
+
+#: Smallest eigenvalue of ``A`` (relative to the operators' largest mean square) below
+#: which the operators count as linearly dependent (or constant): ``T`` is then undefined.
+MIN_SPREAD = 1e-12
+
+
 def _weights(weights, n):
     if weights is None:
         return np.full(n, 1.0 / n)
-    w = np.asarray(weights, dtype=np.float64)
-    if w.shape != (n,) or not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
+    w = validate.real_array("weights", weights)
+    if w.shape != (n,) or np.any(w < 0) or not w.sum() > 0:
         raise ValueError(f"weights must be {n} finite non-negative numbers with a positive sum")
-    return w / w.sum()
+    w = w / w.sum()
+    if not np.all(np.isfinite(w)):
+        raise ValueError("weights: their sum overflows; rescale them")
+    return w
+
+
+def _solve(A, B, scale: float, what: str) -> np.ndarray:
+    """``A^{-1} B``; ``ValueError`` naming ``what`` when ``A`` is (numerically) singular,
+    its smallest eigenvalue below :data:`MIN_SPREAD` times ``scale`` (the largest mean
+    square of the operators)."""
+    if not (np.all(np.isfinite(A)) and np.all(np.isfinite(B)) and np.isfinite(scale)):
+        raise ValueError(f"{what}: the operator covariances overflow")
+    if not np.linalg.eigvalsh(0.5 * (A + A.T)).min() > MIN_SPREAD * scale:
+        raise ValueError(f"{what}: the operators are linearly dependent (or constant) over "
+                         "these configurations, so T is undefined; use more configurations, "
+                         "larger lattices or fewer operators")
+    return np.linalg.solve(A, B)
 
 
 def linearization(lower, upper, weights=None) -> np.ndarray:
@@ -55,47 +78,67 @@ def linearization(lower, upper, weights=None) -> np.ndarray:
     Parameters
     ----------
     lower, upper : arrays (n, k): operators ``S^{(n)}`` and ``S^{(n+1)}`` of the same
-        n configurations (one row per configuration, one column per operator).
+        n configurations (one row per configuration, one column per operator),
+        ``n >= 2``, ``1 <= k <=`` :data:`MAX_OPERATORS`.
     weights : optional (n,) probabilities of the rows (default uniform); with
         the Boltzmann weights of an enumerated ensemble ``T`` is exact.
+
+    Raises ``ValueError`` naming ``upper`` when the operators of ``upper`` are
+    linearly dependent over the rows (``A`` singular: no ``T`` exists).
     """
-    lo = np.asarray(lower, dtype=np.float64)
-    hi = np.asarray(upper, dtype=np.float64)
-    if lo.ndim != 2 or hi.shape != lo.shape:
-        raise ValueError(f"lower and upper must be (n, k) arrays of one shape; got "
-                         f"{lo.shape} and {hi.shape}")
+    lo = validate.real_array("lower", lower, ndim=2)
+    hi = validate.real_array("upper", upper, ndim=2)
+    if hi.shape != lo.shape or lo.shape[0] < 2 or not 1 <= lo.shape[1] <= MAX_OPERATORS:
+        raise ValueError(f"lower and upper must be (n, k) arrays of one shape, n >= 2, "
+                         f"1 <= k <= {MAX_OPERATORS}; got {lo.shape} and {hi.shape}")
     w = _weights(weights, lo.shape[0])
+    scale = float(np.max(w @ hi ** 2))
     lo = lo - w @ lo
     hi = hi - w @ hi
     A = (hi * w[:, None]).T @ hi
     B = (hi * w[:, None]).T @ lo
-    return np.linalg.solve(A, B)
+    return _solve(A, B, scale, "upper")
+
+
+def _square(T) -> np.ndarray:
+    arr = np.atleast_2d(validate.real_array("T", T, ndim=(0, 2)))
+    if arr.shape[0] != arr.shape[1] or not 1 <= arr.shape[0] <= MAX_OPERATORS:
+        raise ValueError(f"T must be a square matrix, at most {MAX_OPERATORS} x "
+                         f"{MAX_OPERATORS}; got shape {np.shape(T)}")
+    return arr
 
 
 def leading_eigenvalue(T) -> float:
-    """The real part of the eigenvalue of ``T`` with the largest real part."""
-    lam = np.linalg.eigvals(np.atleast_2d(T))
+    """The real part of the eigenvalue of ``T`` with the largest real part.
+
+    ``T``: a finite square matrix (a scalar counts as 1 x 1).
+    """
+    lam = np.linalg.eigvals(_square(T))
     return float(lam[np.argmax(lam.real)].real)
 
 
 def leading_exponent(T, b: int) -> float:
     """``ln(lambda_max) / ln b`` for the eigenvalue of ``T`` with the largest real part.
 
-    Raises ``ValueError`` if that eigenvalue is not positive (no exponent exists).
+    Raises ``ValueError`` naming ``T`` if that eigenvalue is not positive (no
+    exponent exists); ``b >= 2`` is the block size.
     """
+    b = validate.positive_int("b", b, minimum=2)
     top = leading_eigenvalue(T)
     if not top > 0:
         raise ValueError(f"the leading eigenvalue of T is {top:.3g}, not positive: too few "
                          "samples or a rule that does not preserve the critical point")
-    return float(np.log(top) / np.log(b))
+    return float(np.log(top) / np.log(float(b)))
 
 
-def _exponent_or_nan(lam, b):
-    return float(np.log(lam) / np.log(b)) if lam > 0 else float("nan")
+def _exponent(lam, b):
+    """``ln(lam) / ln b``, or ``None`` where ``lam <= 0`` (no exponent exists)."""
+    return float(np.log(lam) / np.log(b)) if lam > 0 else None
 
 
-def _binned_T(lo, hi, n_bins):
+def _binned_T(lo, hi, n_bins, what):
     """T on all rows and on the n_bins jackknife samples (each leaving one bin out)."""
+    scale = float(np.max(np.mean(hi ** 2, axis=0)))
     lo = lo - lo.mean(0)
     hi = hi - hi.mean(0)
     edges = np.linspace(0, lo.shape[0], n_bins + 1).astype(int)
@@ -107,7 +150,7 @@ def _binned_T(lo, hi, n_bins):
         m_lo, m_hi = s_lo / n, s_hi / n
         A = hh / n - np.outer(m_hi, m_hi)
         B = hl / n - np.outer(m_hi, m_lo)
-        return np.linalg.solve(A, B)
+        return _solve(A, B, scale, what)
 
     full = solve(*total)
     jack = [solve(*[t - q for t, q in zip(total, p)]) for p in parts]
@@ -120,20 +163,20 @@ def _jackknife(samples):
     return float(np.sqrt((n - 1) / n * np.sum((samples - samples.mean()) ** 2)))
 
 
-def _exponents(lo, hi, b, n_bins):
+def _exponents(lo, hi, b, n_bins, what):
     """Leading eigenvalue and exponent (with jackknife errors) and exponents per truncation."""
-    full, jack = _binned_T(lo, hi, n_bins)
+    full, jack = _binned_T(lo, hi, n_bins, what)
     lam = leading_eigenvalue(full)
     lam_jack = np.array([leading_eigenvalue(t) for t in jack])
-    trunc = [_exponent_or_nan(leading_eigenvalue(linearization(lo[:, :j], hi[:, :j])), b)
+    trunc = [_exponent(leading_eigenvalue(linearization(lo[:, :j], hi[:, :j])), b)
              for j in range(1, lo.shape[1])]
-    y = _exponent_or_nan(lam, b)
+    y = _exponent(lam, b)
     if np.all(lam_jack > 0) and lam > 0:
         err = _jackknife(np.log(lam_jack) / np.log(b))
     else:
-        err = float("nan")
-        warnings.warn(f"leading MCRG eigenvalue {lam:.3g} (or a jackknife one) is not "
-                      "positive: its exponent is NaN", RuntimeWarning, stacklevel=3)
+        err = None
+        warnings.warn(f"{what}: leading MCRG eigenvalue {lam:.3g} (or a jackknife one) is not "
+                      "positive: no exponent (None)", RuntimeWarning, stacklevel=3)
     return {"y": y, "err": err, "trunc": trunc + [y], "lam": lam, "lam_err": _jackknife(lam_jack)}
 
 
@@ -145,7 +188,10 @@ class MCRGResult:
     and ``y_h_trunc[l][k-1]`` the values with only the first k operators;
     ``lam_t``/``lam_h`` (errors ``lam_t_err``/``lam_h_err``) the leading
     eigenvalues ``b^y``. Where a leading eigenvalue is not positive the map has
-    no exponent there: ``y`` is NaN and a ``RuntimeWarning`` says so.
+    no exponent there: that ``y`` (and its error) is ``None``, not a number,
+    and a ``RuntimeWarning`` says so; where only a jackknife eigenvalue is not
+    positive, ``y`` is a number and its error ``None``. The eigenvalues ``lam_*``
+    are always numbers.
     """
 
     rule: str
@@ -178,15 +224,26 @@ def level_eigenvalues(levels, b: int = 2, n_even: int = 3, n_odd: int = 2, n_bin
     ``levels[l]`` is an (n, L/b^l, L/b^l) batch, row i of every level the
     image of the same configuration; any coarse-graining (also a non-local one,
     such as a network's hidden layer placed on a lattice) can be analysed.
+    ``rule`` is a label for tables. Raises ``ValueError`` naming the level whose
+    operators are linearly dependent over the configurations (too small a
+    lattice, too few configurations or too many operators: no ``T`` exists).
     """
-    if not isinstance(levels, (list, tuple)) or len(levels) < 2:
-        raise ValueError("levels must be a list of at least two batches")
+    if not isinstance(levels, (list, tuple)) or not 2 <= len(levels) <= 65:
+        raise ValueError("levels must be a list of at least two (at most 65) batches")
+    b = validate.positive_int("b", b, minimum=2)
+    n_even = validate.positive_int("n_even", n_even, maximum=len(EVEN))
+    n_odd = validate.positive_int("n_odd", n_odd, maximum=len(ODD))
+    n_bins = validate.positive_int("n_bins", n_bins, minimum=2)
+    if not isinstance(rule, str):
+        raise TypeError(f"rule must be a str (a label); got {type(rule).__name__}")
     batches = [as_batch(x, f"levels[{i}]") for i, x in enumerate(levels)]
     n = batches[0].shape[0]
     if any(x.shape[0] != n for x in batches):
-        raise ValueError("every level must hold the same number of configurations")
-    b = validate.positive_int("b", b, minimum=2)
-    n_bins = validate.positive_int("n_bins", n_bins, minimum=2)
+        raise ValueError("levels: every level must hold the same number of configurations")
+    for i in range(1, len(batches)):
+        if batches[i].shape[1] * b != batches[i - 1].shape[1]:
+            raise ValueError(f"levels[{i}] must be b = {b} times smaller than levels[{i - 1}]; "
+                             f"got {batches[i].shape[1]} and {batches[i - 1].shape[1]}")
     if n < 2 * n_bins:
         raise ValueError(f"need at least 2 * n_bins = {2 * n_bins} configurations; got {n}")
     even = [even_operators(x, n_even) for x in batches]
@@ -195,8 +252,10 @@ def level_eigenvalues(levels, b: int = 2, n_even: int = 3, n_odd: int = 2, n_bin
              "lam_err": "lam_{}_err"}
     out = {name.format(s): [] for name in names.values() for s in "th"}
     for lvl in range(1, len(batches)):
-        for s, ops in (("t", even), ("h", odd)):
-            res = _exponents(ops[lvl - 1], ops[lvl], b, n_bins)
+        for s, ops, k in (("t", even, f"n_even={n_even}"), ("h", odd, f"n_odd={n_odd}")):
+            what = (f"levels[{lvl}] (the {batches[lvl].shape[1]}x{batches[lvl].shape[1]} "
+                    f"configs of level {lvl}, {k})")
+            res = _exponents(ops[lvl - 1], ops[lvl], b, n_bins, what)
             for key, name in names.items():
                 out[name.format(s)].append(res[key])
     return MCRGResult(rule=rule, b=b, L=batches[0].shape[1], n=n, **out)

@@ -42,16 +42,46 @@ ODD = {
 }
 
 
+def _offset(d) -> bool:
+    return (isinstance(d, (tuple, list)) and len(d) == 2
+            and all(isinstance(c, (int, np.integer)) and not isinstance(c, bool) for c in d))
+
+
+def _check_table(table) -> list:
+    """The terms of ``table`` as lists of (dy, dx) tuples; ``TypeError``/``ValueError``
+    naming ``table`` for anything else."""
+    if not isinstance(table, dict) or not table:
+        raise TypeError(f"table must be a non-empty dict name -> terms; got "
+                        f"{type(table).__name__}")
+    out = []
+    for key, terms in table.items():
+        if (not isinstance(terms, (list, tuple)) or not terms
+                or not all(isinstance(t, (list, tuple)) and t and all(map(_offset, t))
+                           for t in terms)):
+            raise ValueError(f"table[{key!r}] must be a non-empty list of terms, each a "
+                             "non-empty list of (dy, dx) int offsets")
+        out.append([[(int(d[0]), int(d[1])) for d in t] for t in terms])
+    return out
+
+
 def operators(configs, table: dict, n: int, name: str = "n") -> np.ndarray:
     """The first ``n`` operators of ``table`` (:data:`EVEN` or :data:`ODD`), shape (batch, n).
 
     Lattice sums as float64, computed on the whole batch at once; each shifted
     copy ``s_{x+d}`` is made once and reused by every term that needs it.
+    ``name`` is the name of ``n`` in error messages.
     """
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a str; got {type(name).__name__}")
     arr = as_batch(configs)
+    terms_list = _check_table(table)
     n = validate.positive_int(name, n)
-    if n > len(table):
-        raise ValueError(f"{name} must be <= {len(table)} (the operators defined); got {n}")
+    if n > len(terms_list):
+        raise ValueError(f"{name} must be <= {len(terms_list)} (the operators defined); got {n}")
+    L = arr.shape[1]
+    terms_list = [[[(dy % L, dx % L) for dy, dx in t] for t in terms] for terms in terms_list[:n]]
+    validate.elements("configs", arr.size, len({d for ts in terms_list for t in ts for d in t}),
+                      itemsize=1)
     shifted: dict = {}
 
     def shift(d):
@@ -60,7 +90,7 @@ def operators(configs, table: dict, n: int, name: str = "n") -> np.ndarray:
         return shifted[d]
 
     out = np.empty((arr.shape[0], n), dtype=np.float64)
-    for k, terms in enumerate(list(table.values())[:n]):
+    for k, terms in enumerate(terms_list):
         total = np.zeros(arr.shape[0], dtype=np.int64)
         for term in terms:
             prod = shift(term[0])
