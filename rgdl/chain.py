@@ -23,14 +23,65 @@ from .core import stats, validate
 from .core.runtime import rng
 from .core.states import spin_states
 
+__all__ = [
+    "MAX_ENUM", "MAX_SWEEPS", "all_states", "energy", "log_partition_enum", "correlations_enum",
+    "transfer_matrix", "eigenvalues", "log_partition", "free_energy_per_site", "correlations",
+    "correlation_length", "exact_samples", "metropolis", "ring_correlations", "RouteCheck",
+    "enumeration_vs_transfer", "MetropolisCheck", "metropolis_check",
+]
+
+#: Largest N for exact enumeration of the 2**N states.
 MAX_ENUM = 20
+
+#: Most sweeps (burn-in included) one Metropolis run may take: a bound on what can finish.
+MAX_SWEEPS = 10**7
 
 
 def _check_ring(N, K, B, max_n=None):
-    N = validate.positive_int("N", N, minimum=2)
-    if max_n is not None and N > max_n:
-        raise ValueError(f"N must be <= {max_n} for exact enumeration; got {N}")
+    N = validate.positive_int("N", N, minimum=2, maximum=max_n)
     return N, validate.finite_float("K", K), validate.finite_float("B", B)
+
+
+def _log_tanh(x: float) -> float:
+    """ln tanh x for x >= 0, accurate for large x where tanh x rounds to 1.
+
+    For x >= 1, ln tanh x = log1p(-2 t / (1 + t)) with t = e^{-2x} (about -2 e^{-2x}).
+    """
+    if x < 1.0:
+        with np.errstate(divide="ignore"):
+            return float(np.log(np.tanh(x)))  # -inf at x = 0
+    t = np.exp(-2.0 * x)
+    return float(np.log1p(-2.0 * t / (1.0 + t)))
+
+
+def _log_neg_log_tanh(x: float) -> float:
+    """ln(-ln tanh x) for x >= 0, without underflow when tanh x rounds to 1 (+inf at x = 0).
+
+    With t = e^{-2x} and q = 2t/(1 + t): -ln tanh x = -log1p(-q), whose log is
+    ln q + ln(-log1p(-q)/q), and ln q = ln 2 - 2x - log1p(t).
+    """
+    if x < 1.0:
+        with np.errstate(divide="ignore"):
+            return float(np.log(-np.log(np.tanh(x))))
+    t = np.exp(-2.0 * x)
+    q = 2.0 * t / (1.0 + t)
+    return float(np.log(2.0) - 2.0 * x - np.log1p(t) + (np.log(-np.log1p(-q) / q) if q else 0.0))
+
+
+def _log_spectrum(K: float, B: float) -> tuple[float, float, float]:
+    """(ln lambda_+, ln(-ln |lambda_-/lambda_+|), sign of lambda_-), no overflow for any K, B.
+
+    With a = e^K cosh B and r = sqrt(e^{2K} sinh^2 B + e^{-2K}), lambda_+- = a +- r and
+    lambda_-/lambda_+ = (a - r)/(a + r) = tanh((ln a - ln r)/2).
+    """
+    b = abs(B)
+    ln_cosh = b + np.log1p(np.exp(-2 * b)) - np.log(2.0)
+    with np.errstate(divide="ignore"):  # ln sinh 0 = -inf
+        ln_sinh = b + np.log1p(-np.exp(-2 * b)) - np.log(2.0) if b > 0 else -np.inf
+    la = K + ln_cosh
+    lr = 0.5 * np.logaddexp(2 * K + 2 * ln_sinh, -2 * K)
+    x = 0.5 * (la - lr)
+    return float(np.logaddexp(la, lr)), _log_neg_log_tanh(abs(x)), (1.0 if x >= 0 else -1.0)
 
 
 def all_states(N: int) -> np.ndarray:
@@ -43,7 +94,8 @@ def all_states(N: int) -> np.ndarray:
 
 def energy(s, K: float, B: float = 0.0) -> np.ndarray:
     """H(s) = -K sum_i s_i s_{i+1} - B sum_i s_i on the ring, for s of shape (..., N)."""
-    s = np.asarray(s, dtype=np.float64)
+    s = validate.real_array("s", s)
+    K, B = validate.finite_float("K", K), validate.finite_float("B", B)
     if s.ndim < 1 or s.shape[-1] < 2:
         raise ValueError(f"s must have shape (..., N) with N >= 2; got {s.shape}")
     return -K * np.sum(s * np.roll(s, -1, axis=-1), axis=-1) - B * np.sum(s, axis=-1)
@@ -65,41 +117,84 @@ def correlations_enum(N: int, K: float, B: float = 0.0) -> np.ndarray:
     return (p[:, None] * (s[:, :1] * s).astype(np.float64)).sum(axis=0)
 
 
+def _exponents(K: float, B: float) -> np.ndarray:
+    return np.array([[K + B, -K], [-K, K - B]])
+
+
 def transfer_matrix(K: float, B: float = 0.0) -> np.ndarray:
-    """The symmetric transfer matrix T[s, s'] = exp(K s s' + B (s + s')/2), s, s' in (+1, -1)."""
+    """The symmetric transfer matrix T[s, s'] = exp(K s s' + B (s + s')/2), s, s' in (+1, -1).
+
+    Its entries must be floats: |K| + |B| <= 700 (else use :func:`log_partition`).
+    """
     K = validate.finite_float("K", K)
     B = validate.finite_float("B", B)
-    return np.array([[np.exp(K + B), np.exp(-K)], [np.exp(-K), np.exp(K - B)]])
+    if abs(K) + abs(B) > 700:
+        raise ValueError(f"K and B: e^(|K| + |B|) overflows a float for K = {K}, B = {B}")
+    return np.exp(_exponents(K, B))
 
 
 def eigenvalues(K: float, B: float = 0.0) -> tuple[float, float]:
-    """lambda_+- = e^K cosh B +- sqrt(e^{2K} sinh^2 B + e^{-2K}) (the transfer-matrix spectrum)."""
-    root = np.sqrt(np.exp(2 * K) * np.sinh(B) ** 2 + np.exp(-2 * K))
-    return float(np.exp(K) * np.cosh(B) + root), float(np.exp(K) * np.cosh(B) - root)
+    r"""The transfer-matrix spectrum (Kramers & Wannier 1941).
+
+    .. math::
+
+        \lambda_\pm = e^K \cosh B \pm \sqrt{e^{2K} \sinh^2 B + e^{-2K}}
+
+    Computed from logarithms; ``ValueError`` naming K and B when lambda_+ overflows a float.
+    """
+    K, B = validate.finite_float("K", K), validate.finite_float("B", B)
+    ln_plus, ln_neg_ln_ratio, sign = _log_spectrum(K, B)
+    if ln_plus > 700:
+        raise ValueError(f"K and B: lambda_+ = e^{ln_plus:.4g} overflows a float; "
+                         "use log_partition")
+    return float(np.exp(ln_plus)), float(sign * np.exp(ln_plus - np.exp(ln_neg_ln_ratio)))
 
 
 def log_partition(N: int, K: float, B: float = 0.0) -> float:
-    """ln Z = ln(lambda_+^N + lambda_-^N), computed stably as N ln lambda_+ + ln(1 + (lambda_-/lambda_+)^N)."""
+    r"""ln Z of the ring from the transfer matrix, in log space (no overflow at large K or B).
+
+    .. math::
+
+        \ln Z = \ln(\lambda_+^N + \lambda_-^N)
+        = N \ln \lambda_+ + \ln\bigl(1 + (\lambda_-/\lambda_+)^N\bigr)
+
+    (Kramers & Wannier 1941), with ln lambda_+ and ln |lambda_-/lambda_+| taken from
+    logarithms throughout. With y = -N ln |lambda_-/lambda_+| the last term is
+    log1p(e^{-y}), or ln(-expm1(-y)) (about ln y for small y) for odd N and
+    lambda_- < 0, the frustrated antiferromagnetic ring.
+    """
     N, K, B = _check_ring(N, K, B)
-    lp, lm = eigenvalues(K, B)
-    return float(N * np.log(lp) + np.log1p((lm / lp) ** N))
+    ln_plus, ln_neg_ln_ratio, sign = _log_spectrum(K, B)
+    ln_y = np.log(float(N)) + ln_neg_ln_ratio  # ln y, y = -N ln |ratio| >= 0
+    with np.errstate(over="ignore"):
+        y = np.exp(ln_y)
+    if sign < 0 and N % 2:
+        tail = ln_y - 0.5 * y if ln_y < -40 else np.log(-np.expm1(-y))
+    else:
+        tail = np.log1p(np.exp(-y))
+    return float(N * ln_plus + tail)
 
 
 def free_energy_per_site(N: int, K: float, B: float = 0.0) -> float:
     """f = -ln Z / N (in units of kT); N = inf gives -ln lambda_+."""
-    if N == np.inf:
-        return -float(np.log(eigenvalues(K, B)[0]))
+    if isinstance(N, float) and N == np.inf:
+        K, B = validate.finite_float("K", K), validate.finite_float("B", B)
+        return -_log_spectrum(K, B)[0]
     return -log_partition(N, K, B) / N
 
 
 def correlations(N: int, K: float, B: float = 0.0) -> np.ndarray:
     """<s_0 s_r> = Tr(S T^r S T^{N-r}) / Tr T^N for r = 0..N-1, S = diag(1, -1).
 
-    Uses the eigen-decomposition T = sum_k lambda_k u_k u_k^T, so every power is exact
-    to rounding; the result is normalised by lambda_+^N to avoid overflow.
+    Uses the eigen-decomposition T = sum_k lambda_k u_k u_k^T (of T divided by its largest
+    entry when that would overflow), so every power is exact to rounding; the result is normalised by lambda_+^N
+    to avoid overflow.
     """
     N, K, B = _check_ring(N, K, B)
-    lam, U = np.linalg.eigh(transfer_matrix(K, B))
+    validate.elements("N", N, 4)
+    E = _exponents(K, B)
+    shift = E.max() if np.abs(E).max() > 700 else 0.0  # T e^{-shift}: same ratios, no overflow
+    lam, U = np.linalg.eigh(np.exp(E - shift))
     lam, U = lam[::-1], U[:, ::-1]  # lambda_+ first
     ratio = lam / lam[0]
     S = np.diag([1.0, -1.0])
@@ -107,13 +202,26 @@ def correlations(N: int, K: float, B: float = 0.0) -> np.ndarray:
     r = np.arange(N)
     # Tr(S T^r S T^{N-r}) / lambda_+^N = sum_{a,b} M_ab^2 ratio_a^r ratio_b^(N-r)
     num = np.einsum("ab,ra,rb->r", M**2, ratio[None, :] ** r[:, None], ratio[None, :] ** (N - r)[:, None])
-    return num / np.sum(ratio**N)
+    den = np.sum(ratio**N)
+    if not den > 1e-6 * np.sum(np.abs(ratio) ** N):  # odd antiferromagnetic ring, |K| large
+        raise ValueError(f"K and B: Tr T^N cancels to rounding for N = {N}, K = {K}, B = {B}; "
+                         "the correlations cannot be computed in double precision")
+    return num / den
 
 
 def correlation_length(K: float) -> float:
-    """xi = -1 / ln tanh K, the B = 0 correlation length of the infinite chain (K > 0)."""
+    r"""The B = 0 correlation length of the infinite chain (K > 0).
+
+    .. math::
+
+        \xi = -\frac{1}{\ln \tanh K} \approx \tfrac12 e^{2K} \quad (K \gg 1)
+
+    ln tanh K is computed as log1p(-2 e^{-2K} / (1 + e^{-2K})) for K >= 1, so large K
+    give the large xi they should; ``inf`` once xi exceeds the largest float.
+    """
     K = validate.positive_float("K", K)
-    return float(-1.0 / np.log(np.tanh(K)))
+    lt = _log_tanh(K)
+    return float(-1.0 / lt) if lt < 0 else float("inf")
 
 
 def exact_samples(N: int, K: float, B: float = 0.0, n: int = 1000, seed=None) -> np.ndarray:
@@ -122,7 +230,8 @@ def exact_samples(N: int, K: float, B: float = 0.0, n: int = 1000, seed=None) ->
     Returns an int8 array of shape (n, N) with entries +/-1.
     """
     N, K, B = _check_ring(N, K, B, MAX_ENUM)
-    n = validate.positive_int("n", n)
+    n = validate.positive_int("n", n, maximum=validate.MAX_ELEMENTS)
+    validate.elements("n * N", n, N, itemsize=9)
     s = all_states(N)
     logw = -energy(s, K, B)
     p = np.exp(logw - logw.max())
@@ -152,9 +261,11 @@ def metropolis(N: int, K: float, B: float = 0.0, *, sweeps: int = 1000, chains: 
     N, K, B = _check_ring(N, K, B)
     if N % 2:
         raise ValueError(f"N must be even for checkerboard updates; got {N}")
-    sweeps = validate.positive_int("sweeps", sweeps)
-    chains = validate.positive_int("chains", chains)
-    burn_in = validate.positive_int("burn_in", burn_in, minimum=0)
+    sweeps = validate.positive_int("sweeps", sweeps, maximum=MAX_SWEEPS)
+    chains = validate.positive_int("chains", chains, maximum=validate.MAX_ELEMENTS)
+    burn_in = validate.positive_int("burn_in", burn_in, minimum=0, maximum=MAX_SWEEPS - sweeps)
+    validate.elements("chains * N", chains, N, itemsize=24)
+    validate.elements("sweeps * chains * N", sweeps, chains, N, itemsize=1)
     g = rng(seed)
     s = np.where(g.random((chains, N)) < 0.5, 1, -1).astype(np.int8)
     # acceptance probabilities depend only on s_i in {-1,1} and the neighbour sum in {-2,0,2}
@@ -177,12 +288,24 @@ def ring_correlations(samples) -> np.ndarray:
 
     Computed for all r at once with an FFT along the ring.
     """
-    s = np.asarray(samples, dtype=np.float64)
+    s = validate.real_array("samples", samples)
+    if s.ndim < 1 or s.shape[-1] < 1:
+        raise ValueError(f"samples must have shape (..., N) with N >= 1; got {s.shape}")
     f = np.fft.rfft(s, axis=-1)
     return np.fft.irfft(f * np.conj(f), n=s.shape[-1], axis=-1) / s.shape[-1]
 
 
 # ----------------------------------------------------------------------------- experiments
+
+def _sizes(name: str, values, minimum: int, maximum: int) -> list[int]:
+    """A non-empty sequence of ints in [minimum, maximum]; errors name ``name``."""
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        raise TypeError(f"{name} must be a sequence of ints; got {type(values).__name__}")
+    out = [validate.positive_int(name, v, minimum=minimum, maximum=maximum) for v in values]
+    if not out:
+        raise ValueError(f"{name} must hold at least one value")
+    return out
+
 
 @dataclass
 class RouteCheck:
@@ -204,11 +327,10 @@ def enumeration_vs_transfer(Ns, Ks, Bs) -> RouteCheck:
     (Kramers & Wannier 1941). The two routes share only the Hamiltonian, so the
     deviations are round-off unless one of them has a bug.
     """
-    grid = [(N, K, B) for N in Ns for K in Ks for B in Bs]
-    if not grid:
-        raise ValueError("Ns, Ks and Bs must each hold at least one value")
-    for N, _, _ in grid:
-        _check_ring(N, 0.0, 0.0, MAX_ENUM)
+    Ns = _sizes("Ns", Ns, 2, MAX_ENUM)
+    Ks = validate.real_array("Ks", Ks, ndim=1, min_size=1)
+    Bs = validate.real_array("Bs", Bs, ndim=1, min_size=1)
+    grid = [(N, float(K), float(B)) for N in Ns for K in Ks for B in Bs]
     dev_z = max(abs(log_partition_enum(N, K, B) - log_partition(N, K, B)) for N, K, B in grid)
     dev_c = max(float(np.max(np.abs(correlations_enum(N, K, B) - correlations(N, K, B))))
                 for N, K, B in grid)
@@ -253,8 +375,8 @@ def metropolis_check(N: int, Ks, *, sweeps: int, chains: int, burn_in: int = 500
     ``seed`` is an int; the i-th K runs with seed ``seed + i``.
     """
     N = validate.positive_int("N", N, minimum=2)
-    Ks = np.asarray(Ks, dtype=np.float64)
-    if Ks.ndim != 1 or Ks.size == 0 or np.any(~np.isfinite(Ks)) or np.any(Ks <= 0):
+    Ks = validate.real_array("Ks", Ks, ndim=1, min_size=1)
+    if np.any(Ks <= 0):
         raise ValueError("Ks must be a non-empty 1-D array of positive couplings")
     lags = validate.positive_int("lags", lags, minimum=2)
     if lags > N:

@@ -38,15 +38,34 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import logsumexp
-from scipy.stats import binom
+from scipy.stats import binom, norm
 from tqdm import tqdm
 
 from .core import states, stats, validate
 from .core.runtime import rng
 from .core.states import spin_states
 
+__all__ = [
+    "MAX_ENUM", "MAX_SWEEPS", "MAX_UNITS", "TIE", "STORED", "MIXTURE", "OTHER", "RULES",
+    "random_patterns", "hebbian", "pseudo_inverse", "energy", "overlaps", "is_fixed_point",
+    "flip_fraction", "mixture_states", "classify", "async_dynamics", "sync_dynamics", "glauber",
+    "glauber_transition_matrix", "all_states", "state_index", "energies_enum", "log_partition",
+    "free_energy", "boltzmann", "thermal_averages", "empirical_distribution", "total_variation",
+    "sampling_tvd", "retrieval_overlaps", "basin_curve", "capacity_curve", "level_crossing",
+    "EnergyDescent", "energy_descent", "SyncCycles", "sync_cycles", "Basins", "basins",
+    "fixed_point_probability", "StoredFixed", "stored_fixed_fraction", "Capacity", "capacity",
+    "Spurious", "spurious_states", "HighLoad", "high_load_retrieval", "GlauberCheck",
+    "glauber_vs_boltzmann", "Thermodynamics", "thermodynamics",
+]
+
 #: Largest N for exact enumeration of the 2**N states.
 MAX_ENUM = 20
+
+#: Most sweeps (or synchronous steps) one dynamics call may run: a bound on what can finish.
+MAX_SWEEPS = 10**6
+
+#: Most units of a network (its couplings are N x N floats).
+MAX_UNITS = 1 << 15
 
 #: |h_i| at or below this counts as a tie (the unit keeps its value). Hebbian
 #: fields are multiples of 1/N, so exact zeros can come out as +/-1e-17.
@@ -74,7 +93,7 @@ def _patterns(patterns) -> np.ndarray:
 
 def _couplings(J) -> np.ndarray:
     """J as float64 (N, N) or (M, N, N), square, symmetric and finite."""
-    J = np.asarray(J, dtype=np.float64)
+    J = validate.real_array("J", J, finite=False)
     if J.ndim not in (2, 3) or J.shape[-1] != J.shape[-2]:
         raise ValueError(f"J must have shape (N, N) or (M, N, N); got {J.shape}")
     if J.shape[-1] < 2:
@@ -92,7 +111,7 @@ def _fields(B, J: np.ndarray) -> np.ndarray:
     M = J.shape[0] if J.ndim == 3 else 1
     if B is None:
         return np.zeros((M, N))
-    B = np.asarray(B, dtype=np.float64)
+    B = validate.real_array("B", B, finite=False)
     if B.shape[-1:] != (N,) or B.ndim > 2 or (B.ndim == 2 and J.ndim == 2) or (
             B.ndim == 2 and B.shape[0] != M):
         want = "(N,)" if J.ndim == 2 else "(N,) or (M, N)"
@@ -141,6 +160,47 @@ def _as3(J: np.ndarray) -> np.ndarray:
     return J if J.ndim == 3 else J[None]
 
 
+def _in_range(name: str, value, lo: float, hi: float) -> float:
+    """A finite float in [lo, hi]; errors name ``name``."""
+    value = validate.finite_float(name, value)
+    if not lo <= value <= hi:
+        raise ValueError(f"{name} must lie in [{lo}, {hi}]; got {value}")
+    return value
+
+
+def _loads(name: str, values, N: int) -> np.ndarray:
+    """A non-empty 1-D array of positive finite loads alpha (at most N patterns per unit)."""
+    arr = validate.real_array(name, values, ndim=1, min_size=1)
+    if np.any(arr <= 0) or np.any(arr > N):
+        raise ValueError(f"{name} must hold loads alpha = P/N in (0, N = {N}]")
+    return arr
+
+
+def _fractions(name: str, values) -> np.ndarray:
+    arr = validate.real_array(name, values, ndim=1, min_size=1)
+    if np.any((arr < 0) | (arr > 1)):
+        raise ValueError(f"{name} must be a 1-D array of values in [0, 1]")
+    return arr
+
+
+def _int_seq(name: str, values, minimum: int, maximum: int) -> tuple:
+    """A non-empty sequence of ints in [minimum, maximum]; errors name ``name``."""
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        raise TypeError(f"{name} must be a sequence of ints; got {type(values).__name__}")
+    out = tuple(validate.positive_int(name, v, minimum=minimum, maximum=maximum) for v in values)
+    if not out:
+        raise ValueError(f"{name} must hold at least one value")
+    return out
+
+
+def _network_size(N, networks: int = 1, P: int = 1, name: str = "N") -> int:
+    """N as an int in [2, MAX_UNITS] whose couplings and patterns fit in memory."""
+    N = validate.positive_int(name, N, minimum=2, maximum=MAX_UNITS)
+    validate.elements(f"networks * {name} * {name}", networks, N, N)
+    validate.elements(f"networks * P * {name}", networks, P, N)
+    return N
+
+
 # ----------------------------------------------------------------------------- storage
 
 def random_patterns(P: int, N: int, networks: int | None = None, seed=None) -> np.ndarray:
@@ -148,9 +208,11 @@ def random_patterns(P: int, N: int, networks: int | None = None, seed=None) -> n
 
     Shape (P, N), or (networks, P, N) when ``networks`` is given.
     """
-    P = validate.positive_int("P", P)
-    N = validate.positive_int("N", N, minimum=2)
-    shape = (P, N) if networks is None else (validate.positive_int("networks", networks), P, N)
+    P = validate.positive_int("P", P, maximum=validate.MAX_ELEMENTS)
+    N = validate.positive_int("N", N, minimum=2, maximum=validate.MAX_ELEMENTS)
+    shape = (P, N) if networks is None else (
+        validate.positive_int("networks", networks, maximum=validate.MAX_ELEMENTS), P, N)
+    validate.elements("networks * P * N", *shape, itemsize=9)
     return np.where(rng(seed).random(shape) < 0.5, 1, -1).astype(np.int8)
 
 
@@ -275,9 +337,15 @@ def classify(patterns, s, stored: float = 0.8, mix=(0.3, 0.7)) -> np.ndarray:
     stored pattern (or its mirror image -xi) when |m|_1 >= ``stored``, a
     symmetric 3-mixture when |m|_1..|m|_3 lie in ``mix`` and |m|_4 < mix[0]
     (the ideal 3-mixture has |m| = 1/2 three times), and otherwise ``OTHER``.
+    ``stored`` and both bounds of ``mix`` must lie in [0, 1] (they bound |m|).
     """
+    stored = _in_range("stored", stored, 0.0, 1.0)
+    if isinstance(mix, (str, bytes)) or not hasattr(mix, "__len__") or len(mix) != 2:
+        raise TypeError(f"mix must be a pair (lo, hi); got {mix!r}")
+    lo, hi = (_in_range("mix", v, 0.0, 1.0) for v in mix)
+    if lo > hi:
+        raise ValueError(f"mix must satisfy lo <= hi; got {mix!r}")
     m = np.sort(np.abs(overlaps(patterns, s)), axis=-1)[..., ::-1]
-    lo, hi = mix
     top3 = m[..., :3] if m.shape[-1] >= 3 else np.zeros(m.shape[:-1] + (3,))
     fourth = m[..., 3] if m.shape[-1] >= 4 else np.zeros(m.shape[:-1])
     is_mix = ((top3 >= lo) & (top3 <= hi)).all(axis=-1) & (fourth < lo)
@@ -311,9 +379,11 @@ def async_dynamics(J, s, B=None, *, max_sweeps: int = 100, seed=None,
     the initial energy in row 0.
     """
     J3, B2, s3, shape = _network(J, s, B)
-    max_sweeps = validate.positive_int("max_sweeps", max_sweeps)
+    max_sweeps = validate.positive_int("max_sweeps", max_sweeps, maximum=MAX_SWEEPS)
     g = rng(seed)
     M, T, N = s3.shape
+    if record_energy:
+        validate.elements("max_sweeps * N * trials (the energy trace)", max_sweeps, N, M * T)
     h = _local_fields(J3, s3, B2)
     last_move = np.zeros((M, T), dtype=np.int64)  # sweep of each trial's last flip (0: none)
     moved = np.zeros((M, T), bool)
@@ -366,7 +436,9 @@ def sync_dynamics(J, s, B=None, *, max_steps: int = 100, return_path: bool = Fal
     shape (steps + 1, *s.shape).
     """
     J3, B2, s3, shape = _network(J, s, B)
-    max_steps = validate.positive_int("max_steps", max_steps)
+    max_steps = validate.positive_int("max_steps", max_steps, maximum=MAX_SWEEPS)
+    if return_path:
+        validate.elements("max_steps * s.size (the path)", max_steps + 1, s3.size, itemsize=1)
     prev = None
     cur = s3
     period = np.zeros(cur.shape[:2], dtype=np.int8)
@@ -411,9 +483,11 @@ def glauber(J, s, T: float, B=None, *, sweeps: int = 100, burn_in: int = 0, ever
     """
     J3, B2, s3, shape = _network(J, s, B)
     T = _temperature(T, allow_zero=True)
-    sweeps = validate.positive_int("sweeps", sweeps)
-    burn_in = validate.positive_int("burn_in", burn_in, minimum=0)
-    every = validate.positive_int("every", every)
+    sweeps = validate.positive_int("sweeps", sweeps, maximum=MAX_SWEEPS)
+    burn_in = validate.positive_int("burn_in", burn_in, minimum=0, maximum=MAX_SWEEPS - sweeps)
+    every = validate.positive_int("every", every, maximum=sweeps)
+    validate.elements("sweeps // every * s.size (the samples)", sweeps // every, s3.size,
+                      itemsize=1)
     g = rng(seed)
     M, C, N = s3.shape
     h = _local_fields(J3, s3, B2)
@@ -497,9 +571,11 @@ def energies_enum(J, B=None, chunk: int = 1 << 16) -> np.ndarray:
     """
     J = _couplings(J)
     B2 = _fields(B, J)
+    chunk = validate.positive_int("chunk", chunk)
     N = J.shape[-1]
     if N > MAX_ENUM:
-        raise ValueError(f"N must be <= {MAX_ENUM} for exact enumeration; got {N}")
+        raise ValueError(f"J must couple N <= {MAX_ENUM} units for exact enumeration; got {N}")
+    validate.elements("J: networks * 2**N energies", J.size // (N * N), 1 << N)
     J3 = _as3(J)
     S = all_states(N)
     E = np.empty((J3.shape[0], 2**N))
@@ -511,8 +587,8 @@ def energies_enum(J, B=None, chunk: int = 1 << 16) -> np.ndarray:
 
 
 def _temps(T) -> np.ndarray:
-    arr = np.atleast_1d(np.asarray(T, dtype=np.float64))
-    if arr.ndim != 1 or not np.all(np.isfinite(arr)) or np.any(arr <= 0):
+    arr = np.atleast_1d(validate.real_array("T", T, finite=False))
+    if arr.ndim != 1 or arr.size == 0 or not np.all(np.isfinite(arr)) or np.any(arr <= 0):
         raise ValueError(f"T must be finite and > 0 (a number or a 1-D array); got {T!r}")
     return arr
 
@@ -538,9 +614,8 @@ def log_partition(J, T, B=None) -> np.ndarray | float:
 
 def free_energy(J, T, B=None):
     """F(T) = -T ln Z(T) by enumeration (N <= 20); same shapes as :func:`log_partition`."""
-    temps = np.asarray(T, dtype=np.float64)
     lnZ = log_partition(J, T, B)
-    F = -temps * lnZ
+    F = -np.asarray(T, dtype=np.float64) * lnZ
     return float(F) if np.ndim(F) == 0 else F
 
 
@@ -575,19 +650,21 @@ def thermal_averages(J, T, B=None) -> dict:
 def empirical_distribution(samples, N: int | None = None) -> np.ndarray:
     """Frequencies of the 2**N states among samples (..., N), indexed as :func:`all_states`."""
     s = validate.binary("samples", samples, values=(-1, 1))
-    n_units = s.shape[-1] if N is None else N
+    if s.ndim == 0 or s.shape[-1] < 1:
+        raise ValueError(f"samples must have shape (..., N); got {s.shape}")
+    n_units = s.shape[-1] if N is None else validate.positive_int("N", N, maximum=MAX_ENUM)
     if s.shape[-1] != n_units:
         raise ValueError(f"samples must have N = {n_units} units; got {s.shape[-1]}")
     if n_units > MAX_ENUM:
-        raise ValueError(f"N must be <= {MAX_ENUM}; got {n_units}")
+        raise ValueError(f"samples must have N <= {MAX_ENUM} units; got {n_units}")
     counts = np.bincount(state_index(s).ravel(), minlength=2**n_units)
     return counts / counts.sum()
 
 
 def total_variation(p, q) -> float:
     """TVD(p, q) = 1/2 sum_k |p_k - q_k|."""
-    p = np.asarray(p, dtype=np.float64)
-    q = np.asarray(q, dtype=np.float64)
+    p = validate.real_array("p", p)
+    q = validate.real_array("q", q)
     if p.shape != q.shape:
         raise ValueError(f"p and q must have the same shape; got {p.shape} and {q.shape}")
     return float(0.5 * np.abs(p - q).sum())
@@ -599,9 +676,12 @@ def sampling_tvd(p, n: int, replicas: int = 200, seed=None) -> np.ndarray:
     The reference for a sampler: with n independent samples even a perfect
     sampler shows TVD ~ 1/2 sum_k sqrt(2 p_k (1 - p_k) / (pi n)) (for n p_k >> 1).
     """
-    p = np.asarray(p, dtype=np.float64)
-    n = validate.positive_int("n", n)
-    replicas = validate.positive_int("replicas", replicas)
+    p = validate.real_array("p", p, ndim=1, min_size=1)
+    if np.any(p < 0) or not p.sum() > 0:
+        raise ValueError("p must be non-negative with a positive sum")
+    n = validate.positive_int("n", n, maximum=1 << 53)
+    replicas = validate.positive_int("replicas", replicas, maximum=validate.MAX_ELEMENTS)
+    validate.elements("replicas * p.size", replicas, p.size)
     counts = rng(seed).multinomial(n, p / p.sum(), size=replicas)
     return 0.5 * np.abs(counts / n - p).sum(axis=-1)
 
@@ -618,7 +698,7 @@ def retrieval_overlaps(patterns, J=None, *, start=None, max_sweeps: int = 100, s
     """
     xi = _patterns(patterns)
     J = hebbian(xi) if J is None else J
-    s0 = xi if start is None else start
+    s0 = xi if start is None else validate.binary("start", start, values=(-1, 1))
     if np.shape(s0) != xi.shape:
         raise ValueError(f"start must have the shape of patterns {xi.shape}; got {np.shape(s0)}")
     final, _ = async_dynamics(J, s0, max_sweeps=max_sweeps, seed=seed, progress=progress)
@@ -637,9 +717,7 @@ def basin_curve(patterns, fractions, J=None, *, max_sweeps: int = 100, seed=None
     xi = _patterns(patterns)
     if xi.ndim != 2:
         raise ValueError(f"patterns must have shape (P, N) here; got {xi.shape}")
-    fractions = np.asarray(fractions, dtype=np.float64)
-    if fractions.ndim != 1 or np.any((fractions < 0) | (fractions > 1)):
-        raise ValueError("fractions must be a 1-D array of values in [0, 1]")
+    fractions = _fractions("fractions", fractions)
     J = hebbian(xi) if J is None else J
     g = rng(seed)
     starts = np.stack([flip_fraction(xi.astype(np.int8), f, seed=g) for f in fractions])
@@ -658,11 +736,11 @@ def capacity_curve(N: int, alphas, *, networks: int = 1, max_sweeps: int = 50, s
     mean overlap for each alpha (Amit, Gutfreund & Sompolinsky 1987 predict a
     jump from m ~ 0.97 to small m at alpha_c ~ 0.138 for N -> infinity).
     """
-    N = validate.positive_int("N", N, minimum=2)
-    networks = validate.positive_int("networks", networks)
-    alphas = np.asarray(alphas, dtype=np.float64)
-    if alphas.ndim != 1 or np.any(alphas <= 0):
-        raise ValueError("alphas must be a 1-D array of positive loads")
+    networks = validate.positive_int("networks", networks, maximum=validate.MAX_ELEMENTS)
+    N = _network_size(N, networks)
+    alphas = _loads("alphas", alphas, N)
+    _network_size(N, networks, int(round(alphas.max() * N)), name="N (alphas)")
+    max_sweeps = validate.positive_int("max_sweeps", max_sweeps, maximum=MAX_SWEEPS)
     g = rng(seed)
     means = []
     for a in tqdm(alphas, desc=f"capacity N={N}", disable=not progress):
@@ -673,14 +751,16 @@ def capacity_curve(N: int, alphas, *, networks: int = 1, max_sweeps: int = 50, s
 
 
 def level_crossing(x, y, level: float = 0.9) -> float:
-    """First x at which y falls below ``level``, by linear interpolation (nan if never)."""
-    x = np.asarray(x, dtype=np.float64)
-    y = np.asarray(y, dtype=np.float64)
-    if x.shape != y.shape or x.ndim != 1:
+    """First x at which y falls below ``level``, by linear interpolation (``inf`` if never:
+    the crossing lies beyond the values of x given)."""
+    x = validate.real_array("x", x, ndim=1, min_size=1)
+    y = validate.real_array("y", y, ndim=1, min_size=1)
+    level = validate.finite_float("level", level)
+    if x.shape != y.shape:
         raise ValueError("x and y must be 1-D arrays of the same length")
     below = np.nonzero(y < level)[0]
     if below.size == 0:
-        return float("nan")
+        return float("inf")
     k = int(below[0])
     if k == 0:
         return float(x[0])
@@ -714,7 +794,10 @@ def energy_descent(N: int, P: int, trials: int, *, seed=None) -> EnergyDescent:
     (Hopfield 1982). P random patterns stored with Hebb's rule; ``trials``
     random starts; the energy is recomputed after every single-unit step.
     """
-    trials = validate.positive_int("trials", trials)
+    trials = validate.positive_int("trials", trials, maximum=validate.MAX_ELEMENTS)
+    P = validate.positive_int("P", P, maximum=validate.MAX_ELEMENTS)
+    N = _network_size(N, 1, max(P, trials))
+    validate.elements("100 * N * trials (the energy trace)", 100, N, trials)
     g = rng(seed)
     xi = random_patterns(P, N, seed=g)
     J = hebbian(xi)
@@ -756,7 +839,11 @@ def sync_cycles(N: int, P: int, starts: int, *, max_steps: int = 500, seed=None)
     Fogelman-Soulie & Pellegrin 1985). Hebb's rule, P random patterns. The first
     run that ends in a 2-cycle is also rerun asynchronously (for the figure).
     """
-    starts = validate.positive_int("starts", starts)
+    starts = validate.positive_int("starts", starts, maximum=validate.MAX_ELEMENTS)
+    P = validate.positive_int("P", P, maximum=validate.MAX_ELEMENTS)
+    N = _network_size(N, 1, max(P, starts))
+    max_steps = validate.positive_int("max_steps", max_steps, maximum=MAX_SWEEPS)
+    validate.elements("max_steps * starts * N (the path)", max_steps + 1, starts, N)
     g = rng(seed)
     J = hebbian(random_patterns(P, N, seed=g))
     s0 = random_patterns(starts, N, seed=g)
@@ -797,11 +884,11 @@ def basins(N: int, alphas, fractions, *, seed=None) -> Basins:
     For each load one network stores P = round(alpha N) random patterns with
     Hebb's rule; see :func:`basin_curve`.
     """
-    N = validate.positive_int("N", N, minimum=2)
-    alphas = np.asarray(alphas, dtype=np.float64)
-    if alphas.ndim != 1 or alphas.size == 0 or np.any(~(alphas > 0)):
-        raise ValueError("alphas must be a non-empty 1-D array of positive loads")
-    fractions = np.asarray(fractions, dtype=np.float64)
+    N = _network_size(N)
+    alphas = _loads("alphas", alphas, N)
+    fractions = _fractions("fractions", fractions)
+    P_max = max(1, int(round(alphas.max() * N)))
+    _network_size(N, len(fractions), P_max, name="N (alphas, fractions)")
     g = rng(seed)
     Ps, curves = [], []
     for alpha in alphas:
@@ -825,16 +912,25 @@ def fixed_point_probability(N: int, alpha: float) -> float:
     X is a sum of (P - 1)(N - 1) independent +/-1 terms, so the probability that
     one unit is unstable is an exact binomial tail (a zero field keeps the unit,
     so it counts as stable); treating the N units as independent is the one
-    approximation. For large N it becomes Hopfield's (1982) signal-to-noise estimate
+    approximation (for more than 2**40 terms the binomial tail is taken in its normal
+    limit, with continuity correction). For large N it becomes Hopfield's (1982) signal-to-noise estimate
     [1 - Phi(-1/sqrt(alpha))]^N, which is 0.998 at N = 500, alpha = 0.05.
     P = round(alpha N).
     """
-    N = validate.positive_int("N", N, minimum=2)
-    P = max(1, int(round(validate.positive_float("alpha", alpha) * N)))
+    N = validate.positive_int("N", N, minimum=2, maximum=1 << 20)  # terms < 2**63
+    alpha = validate.positive_float("alpha", alpha)
+    if alpha > N:
+        raise ValueError(f"alpha must be <= N = {N} (at most N patterns per unit); got {alpha}")
+    P = max(1, int(round(alpha * N)))
     terms = (P - 1) * (N - 1)
     # X = 2 b - terms with b ~ Binomial(terms, 1/2); unstable iff b < (terms - N + 1) / 2
     b_max = int(np.ceil((terms - N + 1) / 2)) - 1
-    p_unit = float(binom.cdf(b_max, terms, 0.5)) if terms and b_max >= 0 else 0.0
+    if not terms or b_max < 0:
+        p_unit = 0.0
+    elif terms <= 1 << 40:
+        p_unit = float(binom.cdf(b_max, terms, 0.5))
+    else:  # scipy's binomial tail fails here; the normal limit is exact to O(1/terms)
+        p_unit = float(norm.cdf((b_max + 0.5 - terms / 2) / np.sqrt(terms / 4)))
     return float((1.0 - p_unit) ** N)
 
 
@@ -856,9 +952,13 @@ def stored_fixed_fraction(N: int, alpha: float, networks: int, *, seed=None) -> 
 
     Compared with :func:`fixed_point_probability`.
     """
-    N = validate.positive_int("N", N, minimum=2)
-    networks = validate.positive_int("networks", networks)
-    P = max(1, int(round(validate.positive_float("alpha", alpha) * N)))
+    networks = validate.positive_int("networks", networks, maximum=validate.MAX_ELEMENTS)
+    N = _network_size(N)
+    alpha = validate.positive_float("alpha", alpha)
+    if alpha > N:
+        raise ValueError(f"alpha must be <= N = {N} (at most N patterns per unit); got {alpha}")
+    P = max(1, int(round(alpha * N)))
+    _network_size(N, networks, P, name="N (alpha, networks)")
     g = rng(seed)
     fixed = [is_fixed_point(hebbian(xi), xi)
              for xi in random_patterns(P, N, networks=networks, seed=g)]
@@ -887,10 +987,14 @@ def capacity(Ns, alphas, networks, *, level: float = 0.9, seed=None) -> Capacity
     Amit, Gutfreund & Sompolinsky (1987): alpha_c ~ 0.138 as N -> infinity.
     ``networks`` gives the number of networks per load for each N.
     """
-    Ns, networks = tuple(Ns), tuple(networks)
-    if len(Ns) != len(networks) or not Ns:
+    Ns = _int_seq("Ns", Ns, 2, MAX_UNITS)
+    networks = _int_seq("networks", networks, 1, validate.MAX_ELEMENTS)
+    if len(Ns) != len(networks):
         raise ValueError("Ns and networks must be non-empty and of the same length")
-    alphas = np.asarray(alphas, dtype=np.float64)
+    alphas = _loads("alphas", alphas, min(Ns))
+    level = _in_range("level", level, -1.0, 1.0)
+    for N, m in zip(Ns, networks):
+        _network_size(N, m, max(1, int(round(alphas.max() * N))), name="Ns (alphas, networks)")
     g = rng(seed)
     curves = np.array([capacity_curve(N, alphas, networks=m, seed=g)
                        for N, m in zip(Ns, networks)])
@@ -926,8 +1030,10 @@ def spurious_states(N: int, P: int, networks: int, starts: int, *, seed=None) ->
     (Amit, Gutfreund & Sompolinsky 1985). Every triple of the P patterns, for
     Hebb's rule and the pseudo-inverse rule on the same patterns and starts.
     """
-    P = validate.positive_int("P", P, minimum=3)
-    starts = validate.positive_int("starts", starts)
+    P = validate.positive_int("P", P, minimum=3, maximum=1 << 10)
+    starts = validate.positive_int("starts", starts, maximum=validate.MAX_ELEMENTS)
+    networks = validate.positive_int("networks", networks, maximum=validate.MAX_ELEMENTS)
+    N = _network_size(N, networks, max(starts, P * (P - 1) * (P - 2) // 6))
     g = rng(seed)
     xi = random_patterns(P, N, networks=networks, seed=g)
     mixtures = mixture_states(xi, np.array(list(itertools.combinations(range(P), 3))))
@@ -965,10 +1071,14 @@ def high_load_retrieval(N: int, alpha: float, *, seed=None) -> HighLoad:
     point for any alpha < 1 (Personnaz, Guyon & Dreyfus 1985); Hebb's rule loses
     them above alpha_c ~ 0.138.
     """
-    N = validate.positive_int("N", N, minimum=2)
+    N = _network_size(N)
     alpha = validate.positive_float("alpha", alpha)
+    P = int(round(alpha * N)) if alpha <= N else 0
+    if P < 1 or alpha > N:
+        raise ValueError(f"alpha must give 1 <= P = round(alpha N) <= N^2 patterns; got {alpha}")
+    _network_size(N, 1, P, name="N (alpha)")
     g = rng(seed)
-    xi = random_patterns(int(round(alpha * N)), N, seed=g)
+    xi = random_patterns(P, N, seed=g)
     return HighLoad(alpha, {name: float(retrieval_overlaps(xi, rule(xi), seed=g).mean())
                             for name, rule in RULES.items()})
 
@@ -1028,12 +1138,18 @@ def glauber_vs_boltzmann(patterns, T: float, *, chains: int, samples: int, every
     at ``wrong`` x T is run too, to show that the test can fail.
     """
     J = hebbian(patterns)
-    if J.ndim != 2:
-        raise ValueError("patterns must have shape (P, N): one network")
+    if J.ndim != 2 or J.shape[0] > MAX_ENUM:
+        raise ValueError(f"patterns must have shape (P, N), one network of N <= {MAX_ENUM}")
     T = _temperature(T, allow_zero=False)
     wrong = validate.positive_float("wrong", wrong)
-    chains = validate.positive_int("chains", chains)
-    samples = validate.positive_int("samples", samples)
+    chains = validate.positive_int("chains", chains, maximum=validate.MAX_ELEMENTS)
+    every = validate.positive_int("every", every, maximum=MAX_SWEEPS)
+    samples = validate.positive_int("samples", samples, maximum=MAX_SWEEPS // every)
+    burn_in = validate.positive_int("burn_in", burn_in, minimum=0,
+                                    maximum=MAX_SWEEPS - samples * every)
+    replicas = validate.positive_int("replicas", replicas, maximum=validate.MAX_ELEMENTS)
+    validate.elements("samples * chains * N", samples, chains, J.shape[0], itemsize=1)
+    validate.elements("replicas * 2**N", replicas, 1 << J.shape[0])
     g = rng(seed)
     p = boltzmann(J, T)
     q, tau, n = _glauber_run(J, patterns, T, chains, samples, every, burn_in, g)
@@ -1068,6 +1184,8 @@ def thermodynamics(J, T, *, h: float = 1e-4) -> Thermodynamics:
     """
     th = thermal_averages(J, T)
     h = validate.positive_float("h", h)
+    if h >= th["T"].min():
+        raise ValueError(f"h must be < min(T) = {th['T'].min()}; got {h}")
     S_num = -(free_energy(J, th["T"] + h) - free_energy(J, th["T"] - h)) / (2 * h)
     err = float(np.max(np.abs(S_num - th["S"]) / np.maximum(th["S"], 1e-3)))
     return Thermodynamics(th["T"], th["F"], th["U"], th["S"], err,

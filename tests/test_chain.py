@@ -129,3 +129,68 @@ def test_metropolis_check_uses_seed_plus_index_per_coupling():
 def test_metropolis_check_bad_input(kwargs, word):
     with pytest.raises(ValueError, match=word):
         chain.metropolis_check(8, sweeps=10, chains=2, **kwargs)
+
+
+# ----------------------------------------------------------------------------- issue #13:
+# large couplings in log space, sizes refused at the door
+
+def test_correlation_length_at_large_coupling_is_large_not_minus_inf():
+    # -1/ln tanh K ~ e^{2K}/2 once tanh K rounds to 1 (it did: xi(20) was -inf)
+    assert chain.correlation_length(20.0) == pytest.approx(0.5 * np.exp(40.0), rel=1e-12)
+    xs = [chain.correlation_length(K) for K in (0.5, 1.0, 5.0, 20.0, 100.0)]
+    assert all(x > 0 for x in xs) and np.all(np.diff(xs) > 0)
+    assert chain.correlation_length(400.0) == np.inf  # e^{800}/2 exceeds every float
+
+
+def test_log_partition_at_large_coupling_is_finite():
+    # Z = (2 cosh K)^6 + (2 sinh K)^6 ~ 2 e^{6K}: it was NaN at K = 800
+    assert chain.log_partition(6, 800.0) == pytest.approx(4800.0 + np.log(2.0), rel=1e-15)
+    assert chain.free_energy_per_site(6, 800.0) == pytest.approx(-800.0 - np.log(2.0) / 6)
+    assert chain.free_energy_per_site(np.inf, 800.0) == pytest.approx(-800.0)
+
+
+@pytest.mark.parametrize("N", [2, 3, 7, 12])
+@pytest.mark.parametrize("K", [-300.0, -25.0, 25.0, 300.0])
+@pytest.mark.parametrize("B", [0.0, 0.4, -500.0])
+def test_log_space_transfer_matrix_equals_enumeration_at_extreme_couplings(N, K, B):
+    # includes the frustrated odd antiferromagnetic ring, where Z = lambda_+^N (1 - |r|^N)
+    want = chain.log_partition_enum(N, K, B)
+    assert chain.log_partition(N, K, B) == pytest.approx(want, rel=1e-12, abs=1e-9)
+
+
+def test_eigenvalues_from_logs_match_the_transfer_matrix():
+    for K, B in [(0.5, 0.2), (-0.5, 0.0), (2.0, -1.0)]:
+        lp, lm = chain.eigenvalues(K, B)
+        np.testing.assert_allclose([lp, lm], np.linalg.eigvalsh(chain.transfer_matrix(K, B))[::-1],
+                                   rtol=1e-13, atol=1e-13)
+    with pytest.raises(ValueError, match="K and B"):
+        chain.eigenvalues(800.0)
+    with pytest.raises(ValueError, match="K and B"):
+        chain.transfer_matrix(800.0)
+
+
+def test_correlations_at_large_coupling():
+    np.testing.assert_allclose(chain.correlations(6, 800.0), 1.0)
+    np.testing.assert_allclose(chain.correlations(6, 40.0, 0.1),
+                               chain.correlations_enum(6, 40.0, 0.1), atol=1e-12)
+    with pytest.raises(ValueError, match="K and B"):  # odd ring, Tr T^N cancels to rounding
+        chain.correlations(7, -800.0)
+
+
+@pytest.mark.parametrize("call, word", [
+    (lambda: chain.exact_samples(6, 0.5, n=2**40), "n"),
+    (lambda: chain.metropolis(6, 0.5, sweeps=2**40), "sweeps"),
+    (lambda: chain.metropolis(6, 0.5, sweeps=10, burn_in=2**40), "burn_in"),
+    (lambda: chain.metropolis(2**40, 0.5, sweeps=10), "N"),
+    (lambda: chain.correlations(2**40, 0.5), "N"),
+    (lambda: chain.log_partition_enum(21, 0.5), "N"),
+    (lambda: chain.energy(np.ones((2, 4)), float("nan")), "K"),
+    (lambda: chain.energy([[1.0, np.nan]], 0.5), "s"),
+    (lambda: chain.ring_correlations("bogus"), "samples"),
+    (lambda: chain.enumeration_vs_transfer([4], [0.3], [np.inf]), "Bs"),
+    (lambda: chain.enumeration_vs_transfer(None, [0.3], [0.0]), "Ns"),
+    (lambda: chain.enumeration_vs_transfer([4.0], [0.3], [0.0]), "Ns"),
+])
+def test_bad_sizes_and_values_are_refused_at_the_door(call, word):
+    with pytest.raises((ValueError, TypeError), match=word):
+        call()

@@ -161,7 +161,7 @@ def test_mixture_states_and_classify():
 def test_crossing_interpolates():
     x = np.array([0.1, 0.2, 0.3])
     assert hf.level_crossing(x, np.array([1.0, 0.95, 0.85])) == pytest.approx(0.25)
-    assert np.isnan(hf.level_crossing(x, np.array([1.0, 0.95, 0.91])))
+    assert hf.level_crossing(x, np.array([1.0, 0.95, 0.91])) == np.inf  # beyond the scan
 
 
 # ----------------------------------------------------------------------------- enumeration
@@ -468,3 +468,66 @@ def test_thermodynamics_identities():
 def test_batched_enumeration_stays_finite_for_sixteen_units():
     J = hf.hebbian(hf.random_patterns(3, 16, seed=53))
     assert np.all(np.isfinite(hf.log_partition(J, np.array([1e-3, 0.5, 2.0]))))
+
+
+# ----------------------------------------------------------------------------- issue #13:
+# nothing silent, nothing hangs
+
+def test_energies_enum_refuses_a_bad_chunk():
+    # chunk = -1 returned uninitialised memory (range(0, 2**N, -1) is empty)
+    J = hf.hebbian(hf.random_patterns(2, 6, seed=60))
+    for chunk, err in [(-1, ValueError), (0, ValueError), (2.5, TypeError), (None, TypeError)]:
+        with pytest.raises(err, match="chunk"):
+            hf.energies_enum(J, chunk=chunk)
+    np.testing.assert_array_equal(hf.energies_enum(J, chunk=5), hf.energies_enum(J))
+
+
+def test_classify_refuses_nan_and_out_of_range_thresholds():
+    # stored = nan labelled the stored patterns OTHER
+    xi = hf.random_patterns(3, 20, seed=61)
+    assert np.all(hf.classify(xi, xi) == hf.STORED)
+    for bad in (np.nan, np.inf, -0.1, 1.5):
+        with pytest.raises(ValueError, match="stored"):
+            hf.classify(xi, xi, stored=bad)
+    for bad, err in [((0.7, 0.3), ValueError), ((np.nan, 0.7), ValueError), (None, TypeError),
+                     ((0.3,), TypeError)]:
+        with pytest.raises(err, match="mix"):
+            hf.classify(xi, xi, mix=bad)
+
+
+def test_level_crossing_beyond_the_scan_is_inf_not_nan():
+    x = np.array([0.1, 0.2])
+    assert hf.level_crossing(x, np.array([1.0, 0.95])) == np.inf
+    with pytest.raises(ValueError, match="level"):
+        hf.level_crossing(x, np.array([1.0, 0.5]), level=np.nan)
+
+
+@pytest.mark.parametrize("call, word", [
+    (lambda: hf.random_patterns(2**40, 8), "P"),
+    (lambda: hf.glauber(np.zeros((4, 4)), np.ones(4), 1.0, sweeps=2**40), "sweeps"),
+    (lambda: hf.glauber(np.zeros((4, 4)), np.ones(4), 1.0, sweeps=4, every=8), "every"),
+    (lambda: hf.async_dynamics(np.zeros((4, 4)), np.ones(4), max_sweeps=2**40), "max_sweeps"),
+    (lambda: hf.sync_dynamics(np.zeros((4, 4)), np.ones(4), max_steps=2**40), "max_steps"),
+    (lambda: hf.energies_enum(np.zeros((21, 21))), "J"),
+    (lambda: hf.capacity_curve(2**40, [0.1]), "N"),
+    (lambda: hf.stored_fixed_fraction(10, 0.1, networks=2**40), "networks"),
+    (lambda: hf.spurious_states(10, 2**20, 1, 2), "P"),
+    (lambda: hf.sampling_tvd(np.ones(4) / 4, 10, replicas=2**40), "replicas"),
+    (lambda: hf.glauber_vs_boltzmann(hf.random_patterns(2, 6, seed=0), 1.0, chains=2,
+                                     samples=2**40, every=1, burn_in=0), "samples"),
+    (lambda: hf.high_load_retrieval(10, 1e-3), "alpha"),
+    (lambda: hf.energy("bogus", np.ones(4)), "J"),
+    (lambda: hf.log_partition(np.zeros((4, 4)), []), "T"),
+    (lambda: hf.thermodynamics(np.zeros((4, 4)), [0.5, 1.0], h=1.0), "h"),
+    (lambda: hf.retrieval_overlaps(np.ones((1, 4)), start=np.full((1, 4), 0.5)), "start"),
+    (lambda: hf.capacity((8,), [0.1], (1,), level=np.nan), "level"),
+])
+def test_bad_sizes_and_values_are_refused_at_the_door(call, word):
+    with pytest.raises((ValueError, TypeError), match=word):
+        call()
+
+
+def test_fixed_point_probability_stays_finite_for_huge_networks():
+    # scipy's binomial tail is NaN beyond ~2**60 terms; the normal limit takes over
+    assert hf.fixed_point_probability(1 << 20, float(1 << 20)) == 0.0
+    assert 0.0 <= hf.fixed_point_probability(1 << 20, 0.01) <= 1.0
