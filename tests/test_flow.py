@@ -112,3 +112,75 @@ def test_fixed_point_and_ring_flow_shapes():
                           steps=4, seed=0)
     assert ring.K_rbm.shape == (2, 5)
     np.testing.assert_allclose(ring.K_dec[1], rg.decimation_flow(1.0, 4))
+
+
+# ------------------------------------------------------------ bad input, refused at the door
+# (issue #13: every argument checked before any work, each error naming its argument)
+
+def test_rbm_flow_refuses_bad_starts_and_sizes_naming_them():
+    rbm = RBM(9, 4, spins=True, seed=0)
+    for bad, err in [(object(), TypeError), (np.full((5, 9), np.nan), ValueError),
+                     (np.full((5, 9), 1.7), ValueError), ("bogus", TypeError)]:
+        with pytest.raises(err, match="v0"):
+            flow.rbm_flow(rbm, bad, 2)
+    for steps in (2**40, 2**70):            # was a MemoryError / numpy dimension error
+        with pytest.raises(ValueError, match="steps"):
+            flow.rbm_flow(rbm, np.ones((5, 9)), steps)
+
+
+CFG1 = TrainingConfig(epochs=1, lr=0.01, batch_size=10)
+RUN_KW = dict(L=4, n_hidden=6, train_temperatures=[1.5, 3.5], starts=[1.5, 3.5], n_per_T=10,
+              config=CFG1, n_flow=4, steps=3, seed=0, tail=2)
+
+
+@pytest.mark.parametrize("arg, bad, err", [
+    ("L", 2.5, TypeError), ("L", 2**40, ValueError), ("n_hidden", 2**40, ValueError),
+    ("train_temperatures", "bogus", TypeError), ("train_temperatures", [], ValueError),
+    ("train_temperatures", [np.nan, 2.0], ValueError), ("starts", None, TypeError),
+    ("starts", [np.nan], ValueError), ("starts", [-1.0], ValueError),
+    ("n_per_T", 2**40, ValueError), ("n_flow", 0, ValueError), ("n_flow", 2.5, TypeError),
+    ("n_flow", 2**40, ValueError), ("steps", 2**40, ValueError), ("tail", 2**40, ValueError),
+    ("tail", 4, ValueError), ("seed", 2**70, ValueError), ("seed", None, TypeError),
+    ("mode", "exact", ValueError), ("shuffle", 2, TypeError),
+    ("thermometer", "bogus", TypeError), ("config", {"epochs": 1}, TypeError),
+])
+def test_run_flow_refuses_each_bad_argument_by_name(arg, bad, err):
+    with pytest.raises(err, match=arg):
+        flow.run_flow(**dict(RUN_KW, **{arg: bad}))
+
+
+@pytest.mark.parametrize("bad, err", [(None, TypeError), ("bogus", TypeError), ([], ValueError),
+                                      ([np.nan], TypeError), (["x"], TypeError),
+                                      ([-1], ValueError)])
+def test_fixed_point_refuses_bad_seeds_naming_them(bad, err):
+    kw = {k: v for k, v in RUN_KW.items() if k != "seed"}
+    with pytest.raises(err, match="seeds"):
+        flow.fixed_point(bad, **kw)
+
+
+@pytest.mark.parametrize("arg, bad, err", [
+    ("N", 2, ValueError), ("train_couplings", [], ValueError), ("starts", [np.nan], ValueError),
+    ("starts", "bogus", TypeError), ("n_per_K", 2**40, ValueError), ("n_flow", 2**40, ValueError),
+    ("steps", 2**40, ValueError), ("seed", None, TypeError), ("seed", "bogus", TypeError),
+    ("n_hidden", 2**40, ValueError), ("config", None, TypeError),
+])
+def test_ring_flow_refuses_each_bad_argument_by_name(arg, bad, err):
+    kw = dict(N=6, n_hidden=3, train_couplings=[0.5, 1.0], starts=[0.3, 1.0], n_per_K=10,
+              config=CFG1, n_flow=4, steps=2, seed=0)
+    with pytest.raises(err, match=arg):
+        flow.ring_flow(**dict(kw, **{arg: bad}))
+
+
+def test_mixture_and_train_rbm_refuse_bad_input_naming_it():
+    with pytest.raises(TypeError, match="temperatures"):
+        flow.mixture(4, "bogus", 10)
+    with pytest.raises(ValueError, match="n_per_T"):
+        flow.mixture(4, [1.5], 2**40)                 # was named "n * L * L"
+    with pytest.raises(TypeError, match="L"):
+        flow.mixture_temperature(None, [1.5])         # was named "m"
+    with pytest.raises(ValueError, match="temperatures"):
+        flow.mixture_temperature(4, [np.nan, 2.0])    # was named "K"
+    for bad, err in [(None, TypeError), (np.zeros(3), ValueError),
+                     (np.full((4, 16), 0.5), ValueError), (np.full((4, 16), np.nan), ValueError)]:
+        with pytest.raises(err, match="x"):           # was an IndexError / a silent fit
+            flow.train_rbm(bad, 4, CFG1)

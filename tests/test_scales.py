@@ -24,3 +24,10 @@ def test_environment_overrides_the_parameter(monkeypatch):
         scales.resolve("book")
     monkeypatch.delenv(scales.ENV_VAR)
     assert scales.resolve("paper") == "paper"
+
+
+@pytest.mark.parametrize("arg", ["smoke", "book", "paper"])
+def test_pick_refuses_a_nan_value_naming_its_scale(arg):
+    values = dict({"smoke": 1, "book": 2, "paper": 3}, **{arg: float("nan")})
+    with pytest.raises(ValueError, match=arg):       # was returned (NaN) for that scale
+        scales.pick("paper" if arg == "book" else arg, **values)

@@ -148,3 +148,84 @@ def test_neural_thermometer_tells_hot_from_cold():
     assert th.predict(np.stack([cold, hot])).shape == (2, 50)
     with pytest.raises(ValueError, match="temperatures"):
         flow.train_neural_thermometer(6, [1.0], 50, seed=0)
+
+
+# ------------------------------------------------------------ bad input (issue #13)
+
+@pytest.mark.parametrize("bad", [np.full((2, 3, 16), 1.7), np.full((2, 3, 16), 255, np.uint8),
+                                 np.full((2, 3, 16), np.nan), np.zeros((2, 3, 16)),
+                                 np.ones((2, 0, 16))])
+def test_non_spin_configurations_are_refused_before_any_cast(bad):
+    with pytest.raises(ValueError, match="configs"):
+        flow.read_temperature(bad, 4)
+    with pytest.raises(ValueError, match="configs"):
+        flow.lattice_observables(bad, 4)
+
+
+def test_thermometer_functions_name_their_bad_arguments():
+    s = np.ones((2, 3, 16))
+    with pytest.raises(ValueError, match="L"):
+        flow.read_temperature(s, 2**40)
+    with pytest.raises(TypeError, match="configs"):
+        flow.lattice_observables(object(), 4)
+    with pytest.raises(TypeError, match="L"):
+        flow.coupling_of_energy(None, -1.0)          # was named "m"
+    with pytest.raises(ValueError, match="u"):
+        flow.coupling_of_energy(4, np.nan)
+    for bad, err in [(None, TypeError), ([], ValueError), ([np.nan, 2.0], ValueError)]:
+        with pytest.raises(err, match="temperatures"):
+            flow.equilibrium_curves(4, bad, 10)
+    reading = flow.read_temperature(s, 4)
+    with pytest.raises(TypeError, match="reading"):
+        flow.crosscheck(None, {})                     # was an AttributeError
+    for bad, err in [(None, TypeError), ({"T": [1.0]}, ValueError),
+                     ({"T": [2.0, 1.0], "abs_m": [0, 0], "binder": [0, 0]}, ValueError)]:
+        with pytest.raises(err, match="curves"):
+            flow.crosscheck(reading, bad)
+
+
+@pytest.mark.parametrize("arg, bad, err", [
+    ("temperatures", "bogus", TypeError), ("temperatures", [2.0], ValueError),
+    ("n_per_T", 2**40, ValueError), ("hidden", -1, ValueError), ("hidden", 2.5, TypeError),
+    ("hidden", 2**40, ValueError), ("epochs", 2**40, ValueError), ("lr", 1e300, ValueError),
+    ("heldout", np.nan, ValueError), ("heldout", 1.0, ValueError), ("heldout", None, TypeError),
+    ("L", 1, ValueError), ("seed", -1, ValueError),
+])
+def test_train_neural_thermometer_refuses_bad_arguments_up_front(arg, bad, err):
+    kw = dict(L=4, temperatures=[1.5, 3.5], n_per_T=10, hidden=4, epochs=1, lr=1e-3,
+              heldout=0.2, seed=0)
+    with pytest.raises(err, match=arg):
+        flow.train_neural_thermometer(**dict(kw, **{arg: bad}))
+
+
+def test_neural_thermometer_refuses_nan_configurations():
+    nn = flow.train_neural_thermometer(4, [1.5, 3.5], 10, hidden=4, epochs=1, seed=0)
+    bad = np.ones((2, 16))
+    bad[0, 0] = np.nan                                # was read as a temperature of NaN
+    with pytest.raises(ValueError, match="configs"):
+        nn.predict(bad)
+    with pytest.raises(ValueError, match="configs"):
+        nn.read(bad)
+
+
+@pytest.mark.parametrize("N", [3, 5, 7])
+@pytest.mark.parametrize("K", [-0.5, -2.0, -6.0])
+def test_frustrated_odd_ring_matches_enumeration(N, K):
+    s = spin_states(N).astype(np.float64)
+    bonds = s * np.roll(s, 1, axis=1)
+    E = bonds.sum(axis=1)
+    w = np.exp(K * (E - E.max()))
+    exact = float((bonds[:, 0] * w).sum() / w.sum())
+    assert flow.ring_correlation(N, K) == pytest.approx(exact, rel=1e-9, abs=1e-12)
+
+
+def test_ring_correlation_has_no_nan_at_strong_antiferromagnetic_coupling():
+    # was NaN: t = tanh K rounds to -1 and the odd ring's formula becomes 0 / 0
+    for K in (-19.0, -40.0, -1e300):
+        assert flow.ring_correlation(7, K) == pytest.approx(-5 / 7, rel=1e-12)
+        assert flow.ring_correlation(6, K) == pytest.approx(-1.0)
+    for bad, err in [(np.nan, ValueError), (None, TypeError), (np.inf, ValueError)]:
+        with pytest.raises(err, match="K"):
+            flow.ring_correlation(6, bad)
+    with pytest.raises(TypeError, match="g"):
+        flow.ring_coupling_from_correlation(6, "bogus")

@@ -3,9 +3,44 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
+__all__ = [
+    "MARK", "COLAB_TAG", "COLAB_TAGS", "is_checked", "stray_outputs", "strip", "strip_file",
+    "copy_checked_outputs", "repository", "colab_requirement", "colab_source", "colab_cell",
+    "ensure_colab_cell", "update_colab_cells",
+]
+
 MARK = "NBVAL_CHECK_OUTPUT"
+
+
+def _cells(name: str, nb) -> list:
+    """``nb["cells"]``, checked: ``nb`` a dict whose ``cells`` is a list of dicts."""
+    if not isinstance(nb, dict):
+        raise TypeError(f"{name} must be a notebook dict; got {type(nb).__name__}")
+    cells = nb.get("cells", [])
+    if not isinstance(cells, list) or not all(isinstance(c, dict) for c in cells):
+        raise ValueError(f"{name} must be a notebook dict with a 'cells' list of cells (dicts)")
+    return cells
+
+
+def _path(name: str, path) -> Path:
+    if not isinstance(path, (str, os.PathLike)) or not str(path):
+        raise TypeError(f"{name} must be a path (a non-empty str or os.PathLike); got {path!r}")
+    return Path(path)
+
+
+def _read(name: str, path) -> dict:
+    """The notebook at ``path``: ``OSError`` if unreadable, ``ValueError`` naming ``name``
+    if it is not a notebook."""
+    text = _path(name, path).read_text()
+    try:
+        nb = json.loads(text)
+    except ValueError as err:
+        raise ValueError(f"{name} = {str(path)!r} is not JSON: {err}") from None
+    _cells(name, nb)
+    return nb
 
 
 def _source(cell) -> str:
@@ -15,13 +50,15 @@ def _source(cell) -> str:
 
 def is_checked(cell) -> bool:
     """Whether a code cell's outputs are compared by nbval (and so committed)."""
+    if not isinstance(cell, dict):
+        raise TypeError(f"cell must be a notebook cell (a dict); got {type(cell).__name__}")
     return cell.get("cell_type") == "code" and MARK in _source(cell)
 
 
 def stray_outputs(nb: dict) -> list[int]:
     """Indices of code cells that carry outputs or execution counts but are not checked."""
     bad = []
-    for i, cell in enumerate(nb.get("cells", [])):
+    for i, cell in enumerate(_cells("nb", nb)):
         if cell.get("cell_type") != "code" or is_checked(cell):
             continue
         if cell.get("outputs") or cell.get("execution_count") is not None:
@@ -32,6 +69,7 @@ def stray_outputs(nb: dict) -> list[int]:
 def strip(nb: dict) -> bool:
     """Strip outputs of unchecked cells in place; return whether anything changed."""
     changed = False
+    _cells("nb", nb)
     for i in stray_outputs(nb):
         cell = nb["cells"][i]
         cell["outputs"] = []
@@ -50,8 +88,10 @@ def strip(nb: dict) -> bool:
 
 def strip_file(path, write: bool = True) -> bool:
     """Strip a notebook file; return whether it changed (written only if ``write``)."""
+    if not isinstance(write, bool):
+        raise TypeError(f"write must be a bool; got {type(write).__name__}")
+    nb = _read("path", path)
     path = Path(path)
-    nb = json.loads(path.read_text())
     changed = strip(nb)
     if changed and write:
         path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
@@ -64,10 +104,10 @@ def copy_checked_outputs(executed, target) -> None:
     Cells are matched by source text; the executed notebook must come from
     ``target`` (papermill adds an injected-parameters cell, which is skipped).
     """
-    executed = json.loads(Path(executed).read_text())
-    done = {_source(c): c.get("outputs", []) for c in executed["cells"] if is_checked(c)}
+    executed = _read("executed", executed)
+    nb = _read("target", target)
     path = Path(target)
-    nb = json.loads(path.read_text())
+    done = {_source(c): c.get("outputs", []) for c in executed.get("cells", []) if is_checked(c)}
     for cell in nb["cells"]:
         if is_checked(cell) and _source(cell) in done:
             cell["outputs"] = [o for o in done[_source(cell)] if o.get("output_type") == "stream"
@@ -93,6 +133,8 @@ def repository(root=None) -> tuple[str, str]:
 
     from .chapters import repo_root
 
+    if root is not None:
+        _path("root", root)
     config = yaml.safe_load((repo_root(root) / "_config.yml").read_text())
     repo = config.get("repository") or {}
     url = repo.get("url")
@@ -141,9 +183,10 @@ def ensure_colab_cell(nb: dict, requirement: str) -> bool:
     parameters cell), before any cell that imports ``rgdl``. Idempotent: a second call
     changes nothing.
     """
-    cells = nb.get("cells")
-    if not isinstance(cells, list):
-        raise ValueError("nb must be a notebook dict with a 'cells' list")
+    if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
+        raise (TypeError if not isinstance(nb, dict) else ValueError)(
+            "nb must be a notebook dict with a 'cells' list")
+    cells = _cells("nb", nb)
     want = colab_cell(requirement)
     old = [i for i, c in enumerate(cells) if COLAB_TAG in c.get("metadata", {}).get("tags", [])]
     rest = [c for i, c in enumerate(cells) if i not in old]
@@ -171,6 +214,10 @@ def update_colab_cells(root=None, requirement: str | None = None) -> list[Path]:
     """
     from .chapters import list_chapters
 
+    if root is not None:
+        _path("root", root)
+    if requirement is not None:
+        colab_source(requirement)            # checks it
     if requirement is None:
         requirement = colab_requirement(*repository(root))
     changed = []

@@ -17,9 +17,15 @@ import ast
 import json
 import math
 import numbers
+import os
 from pathlib import Path
 
 import numpy as np
+
+__all__ = [
+    "CLAIM_PREFIX", "KINDS", "MIN_SEEDS", "ClaimError", "record", "claim", "claims",
+    "format_value", "format_bound", "summary", "reset", "read_records", "read_claims",
+]
 
 CLAIM_PREFIX = "claim__"
 _GLUE_PREFIX = "application/papermill.record/"
@@ -58,21 +64,46 @@ def _glue(name: str, value, display: bool = False) -> None:
     glue(name, value, display=display)
 
 
-def record(name: str, value, display: bool = False):
-    """Glue ``value`` under ``name`` (numbers become plain floats/ints) and return it.
+def _has_nan(x) -> bool:
+    if isinstance(x, float):
+        return math.isnan(x)
+    if isinstance(x, dict):
+        return any(_has_nan(v) for v in x.values())
+    if isinstance(x, list):
+        return any(_has_nan(v) for v in x)
+    return False
 
-    Figures (matplotlib) are glued as images; everything else as its plain repr,
-    which :func:`read_records` turns back into a Python object.
-    """
+
+def _check_name(name) -> str:
     if not isinstance(name, str) or not name.isidentifier():
         raise ValueError(f"name must be an identifier-like string; got {name!r}")
     if name in _names:
         raise ValueError(f"name {name!r} was already recorded in this notebook")
+    return name
+
+
+def _record(name: str, value, display, allow_nan: bool):
+    _check_name(name)
+    if not isinstance(display, (bool, np.bool_)):
+        raise TypeError(f"display must be a bool; got {type(display).__name__}")
     is_figure = type(value).__name__ == "Figure"
     plain = value if is_figure else _plain(value)
-    _glue(name, plain, display=display)
+    if not allow_nan and not is_figure and _has_nan(plain):
+        raise ValueError(f"value of {name!r} contains NaN: a number the prose cannot cite "
+                         "(a failed measurement belongs in a claim, which then fails)")
+    _glue(name, plain, display=bool(display))
     _names.add(name)
     return value
+
+
+def record(name: str, value, display: bool = False):
+    """Glue ``value`` under ``name`` (numbers become plain floats/ints) and return it.
+
+    Figures (matplotlib) are glued as images; everything else as its plain repr,
+    which :func:`read_records` turns back into a Python object. A value holding NaN
+    is refused (``ValueError``): nothing the prose cites may be silently undefined.
+    """
+    return _record(name, value, display, allow_nan=False)
 
 
 #: The kinds of claim: ``identity`` (true by a theorem; fails only on a bug, tolerance
@@ -93,23 +124,45 @@ def _current_scale() -> str:
     return scale if scale in SCALES else "book"
 
 
+def _bound(name: str, x, finite: bool = False):
+    """A bound: None or a real number (not NaN; finite if ``finite``)."""
+    if x is None:
+        return None
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{name} must be a real number or None; got {type(x).__name__}")
+    if math.isnan(x) or (finite and not math.isfinite(x)):
+        raise ValueError(f"{name} must be {'finite' if finite else 'a number, not NaN'}; got {x}")
+    return x
+
+
 def _bounds(lo, hi, target, tol):
+    lo, hi = _bound("lo", lo), _bound("hi", hi)
+    target, tol = _bound("target", target, finite=True), _bound("tol", tol, finite=True)
     if target is not None or tol is not None:
         if target is None or tol is None or lo is not None or hi is not None:
             raise ValueError("give either lo/hi or both target and tol")
         if not tol >= 0:
             raise ValueError(f"tol must be non-negative; got {tol}")
         return target - tol, target + tol
+    if lo is not None and hi is not None and lo > hi:
+        raise ValueError(f"lo must be <= hi (else the claim cannot hold); got lo = {lo}, "
+                         f"hi = {hi}")
     return lo, hi
 
 
 def _ensemble(name: str, samples, scale: str | None) -> dict:
     """Mean, standard deviation (ddof 1), n and standard error of an empirical claim's seeds."""
-    x = np.asarray(_plain(samples), dtype=np.float64).ravel()
+    if samples is None or isinstance(samples, (str, bytes, dict)):
+        raise TypeError(f"claim {name!r}: samples must be a sequence of numbers; got "
+                        f"{type(samples).__name__}")
+    try:
+        x = np.asarray(_plain(samples), dtype=np.float64).ravel()
+    except (TypeError, ValueError):
+        raise TypeError(f"claim {name!r}: samples must be a sequence of numbers") from None
     need = MIN_SEEDS[scale or _current_scale()]
     if x.size < need:
-        raise ValueError(f"claim {name!r}: an empirical claim needs at least {need} seeds at "
-                         f"this scale; got {x.size}")
+        raise ValueError(f"claim {name!r}: an empirical claim needs samples from at least "
+                         f"{need} seeds at this scale; got {x.size}")
     sd = float(x.std(ddof=1))
     return {"mean": float(x.mean()), "sd": sd, "n": int(x.size),
             "se": sd / math.sqrt(x.size), "samples": x.tolist()}
@@ -148,8 +201,15 @@ def claim(name: str, value=None, *, kind: str, lo=None, hi=None, target=None, to
         holds is recorded (see :func:`claims`); failures are reported by
         :func:`summary`, not here, so a chapter shows every claim before it stops.
     """
-    if kind not in KINDS:
+    _check_name(name)
+    if not isinstance(kind, str) or kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(map(repr, KINDS))}; got {kind!r}")
+    if not isinstance(what, str):
+        raise TypeError(f"what must be a str; got {type(what).__name__}")
+    if scale is not None:
+        from .scales import check_scale
+
+        check_scale(scale)
     lo, hi = _bounds(lo, hi, target, tol)
     stats = None
     if kind == "empirical":
@@ -162,10 +222,12 @@ def claim(name: str, value=None, *, kind: str, lo=None, hi=None, target=None, to
         raise ValueError(f"claim {name!r}: samples= is for empirical claims only")
     v = _plain(value)
     if isinstance(v, bool):
-        holds = v and lo is None and hi is None
+        if lo is not None or hi is not None:
+            raise ValueError(f"claim {name!r}: a bool value takes no lo, hi, target or tol")
+        holds = v
     elif isinstance(v, (int, float)):
         if lo is None and hi is None:
-            raise ValueError(f"claim {name!r}: a numeric claim needs lo, hi or target/tol")
+            raise ValueError(f"claim {name!r}: a numeric value needs lo, hi or target/tol")
         holds = math.isfinite(v) and (lo is None or v >= lo) and (hi is None or v <= hi)
     else:
         raise TypeError(f"claim {name!r}: value must be a number or a bool; got {type(value).__name__}")
@@ -173,7 +235,7 @@ def claim(name: str, value=None, *, kind: str, lo=None, hi=None, target=None, to
              "holds": bool(holds), "what": what}
     if stats is not None:
         entry.update(stats)
-    record(name, v)
+    _record(name, v, False, allow_nan=True)       # a NaN value is a claim that FAILS
     _glue(CLAIM_PREFIX + name, entry, display=False)
     _claims.append(entry)
 
@@ -187,17 +249,29 @@ def _fmt(x) -> str:
     return "-" if x is None else f"{x:.4g}"
 
 
+def _entry(c, keys) -> dict:
+    """``c`` checked as a claim entry: a dict holding ``keys``, numbers (or None) under them."""
+    if not isinstance(c, dict):
+        raise TypeError(f"c must be a claim entry (a dict); got {type(c).__name__}")
+    for key in keys:
+        x = c.get(key)
+        if not (x is None or isinstance(x, numbers.Real)):
+            raise TypeError(f"c[{key!r}] must be a number or None; got {type(x).__name__}")
+    return c
+
+
 def format_value(c: dict) -> str:
     """A claim's value as the results table shows it: ``mean ± s.e. (n=...)`` when empirical."""
-    if c.get("kind") == "empirical":
-        return f"{_fmt(c['value'])} ± {_fmt(c['se'])} (n={c['n']})"
-    v = c["value"]
+    if _entry(c, ("value",)).get("kind") == "empirical":
+        _entry(c, ("se", "n"))
+        return f"{_fmt(c.get('value'))} ± {_fmt(c.get('se'))} (n={c.get('n')})"
+    v = c.get("value")
     return str(v) if isinstance(v, bool) else _fmt(v)
 
 
 def format_bound(c: dict) -> str:
     """``[lo, hi]``, ``>= lo``, ``<= hi`` or ``true``."""
-    lo, hi = c.get("lo"), c.get("hi")
+    lo, hi = _entry(c, ("lo", "hi")).get("lo"), c.get("hi")
     if lo is None and hi is None:
         return "true"
     if lo is None:
@@ -243,30 +317,62 @@ def _parse(text: str):
         return text
 
 
+def _load(notebook) -> dict:
+    """A notebook dict from ``notebook`` (a dict, or a path to read): ``TypeError``/
+    ``ValueError`` naming ``notebook`` (``OSError`` when the file cannot be read)."""
+    if isinstance(notebook, dict):
+        return notebook
+    if not isinstance(notebook, (str, os.PathLike)):
+        raise TypeError("notebook must be a path or a notebook dict; "
+                        f"got {type(notebook).__name__}")
+    text = Path(notebook).read_text()
+    try:
+        nb = json.loads(text)
+    except ValueError as err:
+        raise ValueError(f"notebook {str(notebook)!r} is not JSON: {err}") from None
+    if not isinstance(nb, dict):
+        raise ValueError(f"notebook {str(notebook)!r} holds no notebook (a JSON object)")
+    return nb
+
+
+def _outputs(notebook):
+    """The outputs of a notebook's code cells, each checked to be a dict."""
+    cells = _load(notebook).get("cells", [])
+    if not isinstance(cells, list) or not all(isinstance(c, dict) for c in cells):
+        raise ValueError("notebook: 'cells' must be a list of cells (objects)")
+    for cell in cells:
+        if cell.get("cell_type") != "code":
+            continue
+        outputs = cell.get("outputs") or []
+        if not isinstance(outputs, list) or not all(isinstance(o, dict) for o in outputs):
+            raise ValueError("notebook: a code cell's 'outputs' must be a list of objects")
+        for output in outputs:
+            if not isinstance(output.get("metadata") or {}, dict) or \
+                    not isinstance(output.get("data") or {}, dict):
+                raise ValueError("notebook: an output's metadata and data must be objects")
+            yield output
+
+
 def read_records(notebook) -> dict:
     """Every value glued in an executed notebook: ``{name: value}``.
 
     ``notebook`` is a path or a parsed notebook (dict). Figures come back as the
     string ``"<figure>"``; claim entries are included under ``claim__<name>``.
     """
-    nb = notebook if isinstance(notebook, dict) else json.loads(Path(notebook).read_text())
     out = {}
-    for cell in nb.get("cells", []):
-        if cell.get("cell_type") != "code":
+    for output in _outputs(notebook):
+        meta = (output.get("metadata") or {}).get("scrapbook")
+        if not isinstance(meta, dict) or "name" not in meta:
             continue
-        for output in cell.get("outputs", []):
-            meta = (output.get("metadata") or {}).get("scrapbook")
-            if not meta or "name" not in meta:
-                continue
-            data = {k[len(_GLUE_PREFIX):] if k.startswith(_GLUE_PREFIX) else k: v
-                    for k, v in (output.get("data") or {}).items()}
-            if "image/png" in data or "image/svg+xml" in data:
-                out[meta["name"]] = "<figure>"
-                continue
-            text = data.get("text/plain")
-            if isinstance(text, list):
-                text = "".join(text)
-            out[meta["name"]] = _parse(text) if text is not None else None
+        data = {k[len(_GLUE_PREFIX):] if k.startswith(_GLUE_PREFIX) else k: v
+                for k, v in (output.get("data") or {}).items()}
+        if "image/png" in data or "image/svg+xml" in data:
+            out[meta["name"]] = "<figure>"
+            continue
+        text = data.get("text/plain")
+        if isinstance(text, list):
+            text = "".join(text)
+        out[meta["name"]] = _parse(text) if isinstance(text, str) else None
     return out
 
 

@@ -14,15 +14,19 @@ from __future__ import annotations
 
 import datetime
 import json
+import math
+import numbers
 import os
 import platform
+import re
 import subprocess
 from pathlib import Path
 
 from ..core.io import atomic_write_text
 from . import scales
 
-__all__ = ["write_record", "load_records", "check_record", "render", "RECORD_KEYS", "PAGE"]
+__all__ = ["write_record", "load_records", "check_record", "render", "write_page",
+           "RECORD_KEYS", "PAGE"]
 
 #: Keys every record holds.
 RECORD_KEYS = ("chapter", "scale", "status", "seconds", "records", "claims", "device",
@@ -30,6 +34,16 @@ RECORD_KEYS = ("chapter", "scale", "status", "seconds", "records", "claims", "de
 
 #: The page :func:`render` writes, relative to the repository root.
 PAGE = Path("book") / "reproductions.md"
+
+
+def _root(root) -> Path:
+    if not isinstance(root, (str, os.PathLike)) or not str(root):
+        raise TypeError(f"root must be a folder (a non-empty str or os.PathLike); got {root!r}")
+    return Path(root)
+
+
+#: What a chapter's name may hold (it becomes a file name under ``results/<scale>/``).
+_CHAPTER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
 
 def _git(root: Path) -> dict:
@@ -79,14 +93,34 @@ def _versions() -> dict:
 
 
 def write_record(root, chapter: str, entry: dict, device: str | None = None) -> Path:
-    """Write ``results/<scale>/<chapter>.json`` under ``root`` from a ``results.json`` entry."""
+    """Write ``results/<scale>/<chapter>.json`` under ``root`` from a ``results.json`` entry.
+
+    ``chapter`` must be a plain name (letters, digits, ``_.-``; no path); ``entry`` a dict
+    with ``scale``, ``status`` and ``seconds``; ``device`` None or one of
+    :data:`rgdl.core.runtime.DEVICES`. Everything is checked before anything is written.
+    """
+    from ..core import runtime
+
+    root = _root(root)
+    if not isinstance(chapter, str) or not _CHAPTER.fullmatch(chapter):
+        raise ValueError(f"chapter must be a plain chapter name; got {chapter!r}")
+    if not isinstance(entry, dict):
+        raise TypeError(f"entry must be a results.json entry (a dict); got {type(entry).__name__}")
+    missing = [k for k in ("scale", "status", "seconds") if k not in entry]
+    if missing:
+        raise ValueError(f"entry lacks the keys {missing}")
+    if device is not None:
+        runtime.check_device("device", device)
     rec = {"chapter": chapter, "scale": entry["scale"], "status": entry["status"],
            "seconds": entry["seconds"], "records": entry.get("records", {}),
            "claims": entry.get("claims", {}), "device": _device(device),
            "versions": _versions(), "git": _git(Path(root)),
            "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
-    check_record(rec, chapter)
-    path = Path(root) / "results" / rec["scale"] / f"{chapter}.json"
+    try:
+        check_record(rec, chapter)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"entry: {err}") from None
+    path = root / "results" / rec["scale"] / f"{chapter}.json"
     atomic_write_text(path, json.dumps(rec, indent=1, sort_keys=True) + "\n")
     return path
 
@@ -94,7 +128,7 @@ def write_record(root, chapter: str, entry: dict, device: str | None = None) -> 
 def check_record(rec, name: str = "record") -> dict:
     """Raise ``ValueError`` naming what is wrong unless ``rec`` is a complete record."""
     if not isinstance(rec, dict):
-        raise ValueError(f"{name}: a record is a JSON object")
+        raise ValueError(f"{name}: rec must be a record (a JSON object); got {type(rec).__name__}")
     missing = [k for k in RECORD_KEYS if k not in rec]
     if missing:
         raise ValueError(f"{name}: missing keys {missing}")
@@ -102,21 +136,32 @@ def check_record(rec, name: str = "record") -> dict:
     if not isinstance(rec["claims"], dict) or not rec["claims"]:
         raise ValueError(f"{name}: no claims")
     for cname, c in rec["claims"].items():
+        if not isinstance(c, dict):
+            raise ValueError(f"{name}: claim {cname} is not an object")
         for key in ("kind", "value", "lo", "hi", "holds"):
             if key not in c:
                 raise ValueError(f"{name}: claim {cname} has no {key!r}")
     if not isinstance(rec["device"], dict) or "type" not in rec["device"]:
         raise ValueError(f"{name}: device must name its type")
-    if not isinstance(rec["seconds"], (int, float)) or rec["seconds"] < 0:
-        raise ValueError(f"{name}: seconds must be a non-negative number")
+    seconds = rec["seconds"]
+    if isinstance(seconds, bool) or not isinstance(seconds, numbers.Real) or \
+            not math.isfinite(seconds) or seconds < 0:
+        raise ValueError(f"{name}: seconds must be a finite non-negative number")
+    for key in ("git", "versions"):
+        if not isinstance(rec[key], dict):
+            raise ValueError(f"{name}: {key} must be an object")
     return rec
 
 
 def load_records(root) -> dict:
     """``{scale: {chapter: record}}`` for every ``results/<scale>/*.json`` under ``root``."""
     out = {}
-    for path in sorted((Path(root) / "results").glob("*/*.json")):
-        rec = check_record(json.loads(path.read_text()), str(path))
+    for path in sorted((_root(root) / "results").glob("*/*.json")):
+        try:
+            data = json.loads(path.read_text())
+        except ValueError as err:
+            raise ValueError(f"{path}: not JSON ({err})") from None
+        rec = check_record(data, str(path))
         out.setdefault(rec["scale"], {})[rec["chapter"]] = rec
     return out
 
@@ -175,6 +220,6 @@ def render(root) -> str:
 
 def write_page(root) -> Path:
     """Write :data:`PAGE` under ``root`` from the records."""
-    path = Path(root) / PAGE
+    path = _root(root) / PAGE
     atomic_write_text(path, render(root))
     return path

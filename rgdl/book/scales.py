@@ -10,7 +10,12 @@ A chapter's ``parameters`` cell sets ``scale = "book"``; the next cell calls
 
 from __future__ import annotations
 
+import math
+import numbers
 import os
+
+__all__ = ["SCALES", "ENV_VAR", "CHAPTER_TIMEOUT", "CELL_TIMEOUT", "check_scale", "resolve",
+           "pick"]
 
 SCALES = ("smoke", "book", "paper")
 
@@ -55,8 +60,14 @@ def pick(scale: str, *, smoke, book, paper=None):
     --------
     >>> pick("smoke", smoke=100, book=10_000, paper=20_000)
     100
+
+    A NaN value (for any scale) is refused: no size or setting means NaN.
     """
     scale = check_scale(scale)
+    for name, value in (("smoke", smoke), ("book", book), ("paper", paper)):
+        if isinstance(value, numbers.Real) and not isinstance(value, numbers.Integral) \
+                and math.isnan(value):
+            raise ValueError(f"{name} must not be NaN")
     if scale == "smoke":
         return smoke
     if scale == "book" or paper is None:

@@ -22,6 +22,9 @@ __all__ = ["Flow", "rbm_flow", "MODES"]
 #: The two ways of taking a flow step.
 MODES = ("sample", "mean")
 
+#: Most flow steps one call may take (each keeps its ensemble in memory).
+MAX_STEPS = 100_000
+
 
 @dataclass
 class Flow:
@@ -55,9 +58,7 @@ def _draw(p: torch.Tensor, spins: bool, gen: torch.Generator) -> torch.Tensor:
 
 
 def _start(rbm: RBM, v0) -> torch.Tensor:
-    if isinstance(v0, (bool, str)) or v0 is None:
-        raise TypeError(f"v0 must be an array of configurations; got {type(v0).__name__}")
-    arr = np.asarray(v0.detach().cpu() if hasattr(v0, "detach") else v0, dtype=np.float64)
+    arr = validate.real_array("v0", v0, min_size=1)      # refuses None, str, NaN, inf
     arr = arr.reshape(arr.shape[0], -1) if arr.ndim >= 2 else arr
     if arr.ndim != 2 or arr.shape[1] != rbm.n_visible or arr.shape[0] == 0:
         raise ValueError(f"v0 must hold n >= 1 configurations of {rbm.n_visible} units; "
@@ -87,7 +88,7 @@ def rbm_flow(rbm: RBM, v0, steps: int, *, mode: str = "sample", seed=None) -> Fl
     ----------
     rbm : the trained RBM (parameters used in float64 on the CPU).
     v0 : array (n, n_visible) or (n, L, L) of units (+/-1 or 0/1 as the RBM's).
-    steps : int >= 0.
+    steps : int, 0 <= steps <= :data:`MAX_STEPS`.
     mode : "sample" or "mean".
     seed : seeds the draws (and the read-outs of the mean-field flow).
 
@@ -97,9 +98,11 @@ def rbm_flow(rbm: RBM, v0, steps: int, *, mode: str = "sample", seed=None) -> Fl
     """
     if not isinstance(rbm, RBM):
         raise TypeError(f"rbm must be an RBM; got {type(rbm).__name__}")
-    steps = validate.positive_int("steps", steps, minimum=0)
+    steps = validate.positive_int("steps", steps, minimum=0, maximum=MAX_STEPS)
     mode = validate.one_of("mode", mode, MODES)
     v = _start(rbm, v0)
+    validate.elements("steps", steps + 1, v.shape[0], rbm.n_visible,
+                      itemsize=5 if mode == "mean" else 1)
     W, b, c = (t.detach().to("cpu", torch.float64) for t in (rbm.W, rbm.b, rbm.c))
     act = torch.tanh if rbm.spins else torch.sigmoid
     half = (lambda m: (1 + m) / 2) if rbm.spins else (lambda m: m)  # P(up) from the mean

@@ -24,9 +24,9 @@ from .. import chain, ising
 from ..core import runtime, validate
 from ..rbm import RBM, TrainingConfig, fit
 from ..rg import decimation_flow
-from .dynamics import rbm_flow
-from .thermometer import (NeuralThermometer, Reading, coupling_of_energy, read_temperature,
-                          ring_coupling_from_correlation)
+from .dynamics import MAX_STEPS, MODES, rbm_flow
+from .thermometer import (NeuralThermometer, Reading, _side, _spins, _temperatures,
+                          coupling_of_energy, read_temperature, ring_coupling_from_correlation)
 
 __all__ = [
     "mixture", "train_rbm", "mixture_temperature", "FlowRun", "run_flow", "FixedPoint",
@@ -41,10 +41,11 @@ def mixture(L: int, temperatures, n_per_T: int, seed: int = 0):
     entries (from :func:`rgdl.ising.dataset`, data seed ``seed``); ``T`` holds
     each row's temperature.
     """
-    temps = np.asarray(temperatures, dtype=np.float64).ravel()
-    if temps.size == 0 or np.any(~np.isfinite(temps)) or np.any(temps <= 0):
-        raise ValueError(f"temperatures must be positive and finite; got {temperatures!r}")
-    n_per_T = validate.positive_int("n_per_T", n_per_T)
+    L = _side(L)
+    temps = _temperatures("temperatures", temperatures)
+    n_per_T = validate.positive_int("n_per_T", n_per_T, maximum=validate.MAX_ELEMENTS)
+    validate.elements("n_per_T", temps.size, n_per_T, L * L, itemsize=5)
+    seed = validate.positive_int("seed", seed, minimum=0)
     x = np.stack([ising.dataset(L, 1.0 / t, n_per_T, seed=seed, progress=False) for t in temps])
     return x.reshape(-1, L * L).astype(np.float32), np.repeat(temps, n_per_T)
 
@@ -54,7 +55,11 @@ def train_rbm(x, n_hidden: int, config: TrainingConfig, seed: int = 0) -> RBM:
     :func:`rgdl.rbm.fit` (CD-k or PCD-k as ``config`` says), no monitors."""
     if not isinstance(config, TrainingConfig):
         raise TypeError(f"config must be a TrainingConfig; got {type(config).__name__}")
-    rbm = RBM(np.shape(x)[1], n_hidden, spins=True, seed=seed)
+    arr = _spins("x", x)
+    if arr.ndim != 2 or arr.shape[0] < 1 or arr.shape[1] < 1:
+        raise ValueError(f"x must have shape (n >= 1, n_visible >= 1); got {arr.shape}")
+    seed = validate.positive_int("seed", seed, minimum=0)
+    rbm = RBM(arr.shape[1], n_hidden, spins=True, seed=seed)
     fit(rbm, x, config, seed=seed, progress=False, monitors=())
     return rbm
 
@@ -68,7 +73,8 @@ def mixture_temperature(L: int, temperatures) -> float:
     A perfectly trained RBM's sampled flow is a Gibbs chain whose stationary law
     is the mixture itself, so this is where such a flow must end.
     """
-    temps = np.asarray(temperatures, dtype=np.float64)
+    L = _side(L)
+    temps = _temperatures("temperatures", temperatures)
     u = float(np.mean(ising.exact_energy(L, L, 1.0 / temps)))
     return 1.0 / ising.coupling_from_energy(L, u)
 
@@ -121,6 +127,43 @@ class FlowRun:
         return 0.0 if hot == cold else float(hot - cold)
 
 
+#: Largest seed of the experiments (they add offsets up to 3000 to it).
+MAX_SEED = 2**63 - 4000
+
+
+def _check_run(L, n_hidden, train_temperatures, starts, n_per_T, config, n_flow, steps, seed,
+               mode, shuffle, thermometer, tail):
+    """:func:`run_flow`'s arguments checked at the door (each error names its argument)."""
+    L = _side(L)
+    validate.positive_int("n_hidden", n_hidden, maximum=validate.MAX_ELEMENTS)
+    validate.elements("n_hidden", n_hidden, L * L)
+    temps = _temperatures("train_temperatures", train_temperatures)
+    starts = _temperatures("starts", starts)
+    n_per_T = validate.positive_int("n_per_T", n_per_T, maximum=validate.MAX_ELEMENTS)
+    validate.elements("n_per_T", temps.size, n_per_T, L * L, itemsize=5)
+    if not isinstance(config, TrainingConfig):
+        raise TypeError(f"config must be a TrainingConfig; got {type(config).__name__}")
+    n_flow = validate.positive_int("n_flow", n_flow, maximum=validate.MAX_ELEMENTS)
+    validate.elements("n_flow", starts.size, n_flow, L * L, itemsize=9)
+    tail = validate.positive_int("tail", tail, maximum=MAX_STEPS)
+    steps = validate.positive_int("steps", steps, minimum=1, maximum=MAX_STEPS)
+    if tail > steps:
+        raise ValueError(f"tail must be <= steps; got tail = {tail}, steps = {steps}")
+    validate.elements("steps", steps + 1, starts.size, n_flow, L * L, itemsize=10)
+    seed = validate.positive_int("seed", seed, minimum=0, maximum=MAX_SEED)
+    validate.one_of("mode", mode, MODES)
+    if not isinstance(shuffle, (bool, np.bool_)):
+        raise TypeError(f"shuffle must be a bool; got {type(shuffle).__name__}")
+    if thermometer is not None:
+        if not isinstance(thermometer, NeuralThermometer):
+            raise TypeError("thermometer must be a NeuralThermometer or None; "
+                            f"got {type(thermometer).__name__}")
+        if thermometer.L != L:
+            raise ValueError(f"thermometer reads {thermometer.L} x {thermometer.L} lattices; "
+                             f"L = {L}")
+    return L, starts, n_flow, steps, seed, tail
+
+
 def run_flow(L: int, n_hidden: int, train_temperatures, starts, *, n_per_T: int,
              config: TrainingConfig, n_flow: int, steps: int, seed: int = 0,
              mode: str = "sample", shuffle: bool = False,
@@ -133,13 +176,12 @@ def run_flow(L: int, n_hidden: int, train_temperatures, starts, *, n_per_T: int,
     times (:func:`rgdl.flow.rbm_flow`) and every step is read by the exact
     thermometer (and by ``thermometer``, if given). With ``shuffle`` the sites of
     every configuration are permuted by one fixed random permutation before the
-    RBM sees them and put back before they are read.
+    RBM sees them and put back before they are read. Every argument is checked
+    before any work (:func:`_check_run`).
     """
-    starts = np.asarray(starts, dtype=np.float64).ravel()
-    if starts.size < 1 or np.any(starts <= 0):
-        raise ValueError(f"starts must be positive temperatures; got {starts!r}")
-    tail = validate.positive_int("tail", tail)
-    steps = validate.positive_int("steps", steps, minimum=tail)
+    L, starts, n_flow, steps, seed, tail = _check_run(
+        L, n_hidden, train_temperatures, starts, n_per_T, config, n_flow, steps, seed, mode,
+        shuffle, thermometer, tail)
     x, _ = mixture(L, train_temperatures, n_per_T, seed=seed)
     perm = runtime.rng(seed + 2000).permutation(L * L) if shuffle else np.arange(L * L)
     rbm = train_rbm(x[:, perm], n_hidden, config, seed=seed)
@@ -176,11 +218,18 @@ class FixedPoint:
         return np.stack([r.T_end for r in self.runs])
 
 
+def _seeds(seeds) -> list:
+    if isinstance(seeds, (str, bytes)) or not hasattr(seeds, "__iter__"):
+        raise TypeError(f"seeds must be a sequence of ints; got {type(seeds).__name__}")
+    seeds = list(seeds)
+    if not seeds or len(seeds) > 10_000:
+        raise ValueError(f"seeds must hold 1 to 10000 seeds; got {len(seeds)}")
+    return [validate.positive_int("seeds[i]", s, minimum=0, maximum=MAX_SEED) for s in seeds]
+
+
 def fixed_point(seeds, **kwargs) -> FixedPoint:
     """:func:`run_flow` once per seed (an independent data set, RBM and flow per seed)."""
-    seeds = [validate.positive_int("seed", s, minimum=0) for s in seeds]
-    if not seeds:
-        raise ValueError("seeds must not be empty")
+    seeds = _seeds(seeds)
     return FixedPoint(runs=[run_flow(seed=s, **kwargs) for s in seeds])
 
 
@@ -200,6 +249,35 @@ class RingFlow:
     K_dec: np.ndarray
 
 
+#: Largest ring of :func:`ring_flow`.
+MAX_RING = 1 << 16
+
+
+def _couplings(name: str, values) -> np.ndarray:
+    K = validate.real_array(name, values, ndim=(0, 1)).ravel()
+    if K.size < 1:
+        raise ValueError(f"{name} must hold at least one coupling")
+    return K
+
+
+def _check_ring(N, n_hidden, train_couplings, starts, n_per_K, config, n_flow, steps, seed):
+    """:func:`ring_flow`'s arguments checked at the door (each error names its argument)."""
+    N = validate.positive_int("N", N, minimum=3, maximum=MAX_RING)
+    validate.positive_int("n_hidden", n_hidden, maximum=validate.MAX_ELEMENTS)
+    validate.elements("n_hidden", n_hidden, N)
+    Ks, starts = _couplings("train_couplings", train_couplings), _couplings("starts", starts)
+    n_per_K = validate.positive_int("n_per_K", n_per_K, maximum=validate.MAX_ELEMENTS)
+    validate.elements("n_per_K", Ks.size, n_per_K, N, itemsize=13)
+    if not isinstance(config, TrainingConfig):
+        raise TypeError(f"config must be a TrainingConfig; got {type(config).__name__}")
+    n_flow = validate.positive_int("n_flow", n_flow, maximum=validate.MAX_ELEMENTS)
+    validate.elements("n_flow", starts.size, n_flow, N, itemsize=17)
+    steps = validate.positive_int("steps", steps, minimum=0, maximum=MAX_STEPS)
+    validate.elements("steps", steps + 1, starts.size, n_flow, N, itemsize=9)
+    seed = validate.positive_int("seed", seed, minimum=0, maximum=MAX_SEED)
+    return N, Ks, starts, n_flow, steps, seed
+
+
 def ring_flow(N: int, n_hidden: int, train_couplings, starts, *, n_per_K: int,
               config: TrainingConfig, n_flow: int, steps: int, seed: int = 0) -> RingFlow:
     """Train a spin RBM on exact samples of the N-spin ring at several couplings and flow it.
@@ -208,10 +286,11 @@ def ring_flow(N: int, n_hidden: int, train_couplings, starts, *, n_per_K: int,
     (:func:`rgdl.chain.exact_samples`); each flowed ensemble's coupling is read
     from its mean nearest-neighbour correlation g by inverting
     ``g = (t + t^{N-1}) / (1 + t^N)``, ``t = tanh K`` (g below 1e-6 reads as
-    g = 1e-6, i.e. K about 1e-6: the disordered fixed point).
+    g = 1e-6, i.e. K about 1e-6: the disordered fixed point). Arguments are checked
+    first (:func:`_check_ring`).
     """
-    Ks = np.asarray(train_couplings, dtype=np.float64).ravel()
-    starts = np.asarray(starts, dtype=np.float64).ravel()
+    N, Ks, starts, n_flow, steps, seed = _check_ring(N, n_hidden, train_couplings, starts,
+                                                     n_per_K, config, n_flow, steps, seed)
     x = np.concatenate([chain.exact_samples(N, k, n=n_per_K, seed=seed + i)
                         for i, k in enumerate(Ks)]).astype(np.float32)
     rbm = train_rbm(x, n_hidden, config, seed=seed)

@@ -25,7 +25,7 @@ import torch
 
 from .. import ising
 from ..core import runtime, validate
-from ..ising.exact import THERMOMETER_K_MAX, THERMOMETER_K_MIN
+from ..ising.exact import MAX_SIDE, THERMOMETER_K_MAX, THERMOMETER_K_MIN
 
 __all__ = [
     "Reading", "lattice_observables", "read_temperature", "equilibrium_curves",
@@ -34,11 +34,41 @@ __all__ = [
 ]
 
 
+def _side(L) -> int:
+    return validate.positive_int("L", L, minimum=2, maximum=MAX_SIDE)
+
+
+def _temperatures(name: str, values, minimum: int = 1) -> np.ndarray:
+    """``values`` as a 1-D float array of >= ``minimum`` finite temperatures > 0; else
+    ``TypeError``/``ValueError`` naming ``name``."""
+    temps = validate.real_array(name, values, ndim=(0, 1)).ravel()
+    if temps.size < minimum or np.any(temps <= 0):
+        raise ValueError(f"{name} must be >= {minimum} finite temperatures > 0; got {values!r}")
+    return temps
+
+
+def _spins(name: str, configs) -> np.ndarray:
+    """``configs`` as an array (its own dtype) whose entries are all +/-1, checked before any
+    cast; ``TypeError``/``ValueError`` naming ``name`` otherwise (NaN, 0, 1.7, 255 ...)."""
+    if configs is None or isinstance(configs, (str, bytes, bool)):
+        raise TypeError(f"{name} must be an array of +/-1 spins; got {type(configs).__name__}")
+    try:
+        arr = np.asarray(configs.detach().cpu() if hasattr(configs, "detach") else configs)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be an array of +/-1 spins") from None
+    if arr.dtype.kind not in "iuf":
+        raise TypeError(f"{name} must be an array of +/-1 spins; got dtype {arr.dtype}")
+    if arr.size and not np.all(np.isin(arr, (-1, 1))):
+        raise ValueError(f"{name} must contain only -1 and +1 (spins)")
+    return arr
+
+
 def _lattice(configs, L: int) -> np.ndarray:
-    L = validate.positive_int("L", L, minimum=2)
-    arr = np.asarray(configs)
-    if arr.ndim < 2 or arr.shape[-1] != L * L:
-        raise ValueError(f"configs must have shape (..., n, {L * L}); got {arr.shape}")
+    L = _side(L)
+    arr = _spins("configs", configs)
+    if arr.ndim < 2 or arr.shape[-1] != L * L or arr.shape[-2] < 1:
+        raise ValueError(f"configs must have shape (..., n >= 1, L * L = {L * L}); "
+                         f"got {arr.shape}")
     return arr
 
 
@@ -87,9 +117,12 @@ def coupling_of_energy(L: int, u):
     ``u <= u_L(20)`` (ground states, -2 up to round-off) gives ``K = inf``;
     ``u >= u_L(1e-6)`` (zero up to noise, and beyond) gives ``K = 0``; the rest is
     inverted exactly. Callers that must reject u > 0 check it first
-    (:func:`read_temperature` does).
+    (:func:`read_temperature` does). NaN is refused (``ValueError`` naming ``u``).
     """
-    u = np.asarray(u, dtype=np.float64)
+    L = _side(L)
+    u = validate.real_array("u", u, finite=False)
+    if np.any(np.isnan(u)):
+        raise ValueError("u contains NaN")
     ground = u <= ising.exact_energy(L, L, THERMOMETER_K_MAX)
     hot = u >= ising.exact_energy(L, L, THERMOMETER_K_MIN)
     K = np.where(ground, np.inf, 0.0)
@@ -136,7 +169,11 @@ def equilibrium_curves(L: int, temperatures, n: int, seed: int = 0) -> dict:
     Returns ``{"T", "abs_m", "binder"}`` sorted by T, the sampled curves that the
     exact thermometer's reading is cross-checked against.
     """
-    T = np.sort(np.asarray(temperatures, dtype=np.float64))
+    L = _side(L)
+    T = np.sort(_temperatures("temperatures", temperatures))
+    n = validate.positive_int("n", n, maximum=validate.MAX_ELEMENTS)
+    validate.elements("n", T.size, n, L * L, itemsize=1)
+    seed = validate.positive_int("seed", seed, minimum=0)
     data = np.stack([ising.dataset(L, 1.0 / t, n, seed=seed, progress=False) for t in T])
     obs = lattice_observables(data.reshape(len(T), n, L * L), L)
     return {"T": T, "abs_m": obs["abs_m"], "binder": obs["binder"]}
@@ -149,9 +186,29 @@ def crosscheck(reading: Reading, curves: dict) -> dict:
     (:func:`equilibrium_curves`) at ``reading.T``; both differences are 0 (up to
     noise) for a true equilibrium ensemble, whatever its temperature.
     """
+    if not isinstance(reading, Reading):
+        raise TypeError(f"reading must be a Reading; got {type(reading).__name__}")
+    curves = _curves(curves)
     T = np.clip(reading.T, curves["T"][0], curves["T"][-1])
     return {"abs_m": reading.abs_m - np.interp(T, curves["T"], curves["abs_m"]),
             "binder": reading.binder - np.interp(T, curves["T"], curves["binder"])}
+
+
+def _curves(curves) -> dict:
+    """``curves`` checked: a dict of equal-length finite 1-D arrays T (increasing), abs_m,
+    binder."""
+    if not isinstance(curves, dict):
+        raise TypeError("curves must be a dict from equilibrium_curves; "
+                        f"got {type(curves).__name__}")
+    missing = [k for k in ("T", "abs_m", "binder") if k not in curves]
+    if missing:
+        raise ValueError(f"curves lacks the keys {missing}")
+    out = {k: validate.real_array(f"curves[{k!r}]", curves[k], ndim=1, min_size=1)
+           for k in ("T", "abs_m", "binder")}
+    if not len(out["T"]) == len(out["abs_m"]) == len(out["binder"]) or \
+            np.any(np.diff(out["T"]) < 0):
+        raise ValueError("curves must hold arrays of one length, with T increasing")
+    return out
 
 
 @dataclass
@@ -192,6 +249,31 @@ def _labelled(L, temperatures, n_per_T, seed):
     return torch.as_tensor(x, dtype=torch.float32), torch.as_tensor(y)
 
 
+def _neural_args(L, temperatures, n_per_T, hidden, epochs, lr, heldout, seed):
+    """The arguments of :func:`train_neural_thermometer`, checked at the door."""
+    from ..rbm.training import MAX_EPOCHS, MAX_LR
+
+    L = _side(L)
+    temps = _temperatures("temperatures", temperatures, minimum=2)
+    n_per_T = validate.positive_int("n_per_T", n_per_T, minimum=5, maximum=validate.MAX_ELEMENTS)
+    validate.elements("n_per_T", temps.size, n_per_T, L * L, itemsize=5)
+    hidden = validate.positive_int("hidden", hidden, maximum=MAX_HIDDEN)
+    validate.elements("hidden", hidden, L * L + temps.size + 1, itemsize=16)
+    epochs = validate.positive_int("epochs", epochs, maximum=MAX_EPOCHS)
+    lr = validate.positive_float("lr", lr)
+    if lr > MAX_LR:
+        raise ValueError(f"lr must be <= {MAX_LR}; got {lr}")
+    heldout = validate.positive_float("heldout", heldout)
+    if heldout >= 1:
+        raise ValueError(f"heldout must lie in (0, 1); got {heldout}")
+    seed = validate.positive_int("seed", seed, minimum=0)
+    return L, temps, n_per_T, hidden, epochs, lr, heldout, seed
+
+
+#: Most hidden units of the neural thermometer.
+MAX_HIDDEN = 1 << 16
+
+
 def train_neural_thermometer(L: int, temperatures, n_per_T: int, *, hidden: int = 64,
                              epochs: int = 20, lr: float = 1e-3, heldout: float = 0.2,
                              seed: int = 0) -> NeuralThermometer:
@@ -205,22 +287,24 @@ def train_neural_thermometer(L: int, temperatures, n_per_T: int, *, hidden: int 
     .. math::  \\mathcal L = -\\frac{1}{n}\\sum_a \\ln \\mathrm{softmax}_{k_a}(f(s^{(a)})),
 
     with each batch flipped globally (s -> -s) at random, since the Ising
-    temperature does not see the sign.
+    temperature does not see the sign. Arguments are checked first: ``hidden <=``
+    :data:`MAX_HIDDEN`, ``epochs`` and ``lr`` within :mod:`rgdl.rbm.training`'s
+    bounds, ``0 < heldout < 1`` leaving at least one training configuration.
     """
-    temps = np.asarray(temperatures, dtype=np.float64)
-    if temps.ndim != 1 or temps.size < 2 or np.any(temps <= 0):
-        raise ValueError(f"temperatures must be >= 2 positive values; got {temperatures!r}")
-    n_per_T = validate.positive_int("n_per_T", n_per_T, minimum=5)
+    L, temps, n_per_T, hidden, epochs, lr, heldout, seed = _neural_args(
+        L, temperatures, n_per_T, hidden, epochs, lr, heldout, seed)
     x, y = _labelled(L, temps, n_per_T, seed)
     gen = runtime.torch_generator(seed, "cpu")
     perm = torch.randperm(len(y), generator=gen)
     n_test = max(1, int(heldout * len(y)))
+    if n_test >= len(y):
+        raise ValueError(f"heldout = {heldout} leaves no configuration to train on")
     test, train = perm[:n_test], perm[n_test:]
     torch.manual_seed(int(runtime.rng(seed).integers(0, 2**31)))
     net = torch.nn.Sequential(torch.nn.Linear(L * L, hidden), torch.nn.ReLU(),
                               torch.nn.Linear(hidden, len(temps)))
-    opt = torch.optim.Adam(net.parameters(), lr=validate.positive_float("lr", lr))
-    for _ in range(validate.positive_int("epochs", epochs)):
+    opt = torch.optim.Adam(net.parameters(), lr=lr)
+    for _ in range(epochs):
         order = train[torch.randperm(len(train), generator=gen)]
         for idx in torch.split(order, 128):
             sign = torch.where(torch.rand(len(idx), 1, generator=gen) < 0.5, -1.0, 1.0)
@@ -242,12 +326,33 @@ def ring_correlation(N: int, K):
 
     .. math::  \\langle s_i s_{i+1} \\rangle = \\frac{t + t^{N-1}}{1 + t^N}, \\qquad t = \\tanh K,
 
-    from the transfer matrix with eigenvalues ``2 cosh K`` and ``2 sinh K``.
+    from the transfer matrix with eigenvalues ``2 cosh K`` and ``2 sinh K``. For an odd
+    ring with K < 0 (frustrated) numerator and denominator both vanish as t -> -1; they
+    are then computed from ``e = 1 - |t| = 2 / (1 + e^{2|K|})`` in log space, with the
+    limit ``-(N - 2) / N`` (one broken bond) once e underflows. K must be finite.
     """
-    N = validate.positive_int("N", N, minimum=3)
-    t = np.tanh(np.asarray(K, dtype=np.float64))
-    g = (t + t ** (N - 1)) / (1.0 + t ** N)
-    return float(g) if np.ndim(K) == 0 else g
+    N = validate.positive_int("N", N, minimum=3, maximum=MAX_RING)
+    K = validate.real_array("K", K)
+    t = np.tanh(K)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        g = (t + t ** (N - 1)) / (1.0 + t ** N)
+    frustrated = (K < 0) & (N % 2 == 1)
+    if np.any(frustrated):
+        g = np.where(frustrated, _frustrated_ring(N, np.abs(K)), g)
+    return float(g) if g.ndim == 0 else g
+
+
+#: Largest ring of the ring thermometer.
+MAX_RING = 1 << 40
+
+
+def _frustrated_ring(N: int, k: np.ndarray) -> np.ndarray:
+    """``(t + t^{N-1}) / (1 + t^N)`` at t = -tanh k, N odd, without cancellation."""
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        e = 2.0 / (1.0 + np.exp(2.0 * k))                            # 1 - tanh k, accurately
+        log_a = np.log1p(-e)
+        g = (1.0 - e) * np.expm1((N - 2) * log_a) / -np.expm1(N * log_a)
+    return np.where(e > 0, g, -(N - 2) / N)
 
 
 def ring_coupling_from_correlation(N: int, g):
@@ -256,9 +361,9 @@ def ring_coupling_from_correlation(N: int, g):
     Inverts :func:`ring_correlation` (increasing in t = tanh K on (0, 1)) by 100
     bisection steps in t, vectorised; g must lie in (0, 1), else ``ValueError``.
     """
-    N = validate.positive_int("N", N, minimum=3)
-    target = np.asarray(g, dtype=np.float64)
-    if not np.all(np.isfinite(target)) or np.any(target <= 0) or np.any(target >= 1):
+    N = validate.positive_int("N", N, minimum=3, maximum=MAX_RING)
+    target = validate.real_array("g", g)
+    if np.any(target <= 0) or np.any(target >= 1):
         raise ValueError(f"g must lie in (0, 1) (a ferromagnetic ring); got {g!r}")
     lo, hi = np.zeros_like(target), np.ones_like(target)
     for _ in range(100):
