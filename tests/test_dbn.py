@@ -1,148 +1,17 @@
-"""Tests for rgdl.dbn.locality (localization on the torus) and rgdl.dbn (stacked RBMs)."""
+"""Tests for rgdl.dbn: stacked RBMs (stack) and the block-spin experiment (experiment).
+
+The locality measures are tested in tests/test_locality.py.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from rgdl import dbn as D
+from rgdl import ising
 from rgdl.dbn import locality as lo
-
-
-# ---------------------------------------------------------------- locality: exact cases
-@pytest.mark.parametrize("L", [1, 2, 5, 8, 40])
-def test_delta_field_has_radius_zero_and_full_window(L):
-    for i, j in [(0, 0), (L - 1, 0), (L // 2, L - 1)]:
-        f = np.zeros((L, L))
-        f[i, j] = -3.0  # sign must not matter
-        r, c = lo.radius_of_gyration(f, return_center=True)
-        assert r == pytest.approx(0.0, abs=1e-12)
-        np.testing.assert_allclose(c, [i, j], atol=1e-12)
-        assert lo.window_fraction(f, 1) == pytest.approx(1.0)
-        cc, res = lo.circular_center(f)
-        np.testing.assert_allclose(cc, [i, j], atol=1e-9)
-        np.testing.assert_allclose(res, [1.0, 1.0])
-
-
-@pytest.mark.parametrize("L", [1, 2, 3, 7, 10, 40])
-def test_uniform_field_has_the_analytic_radius(L):
-    # per axis: variance of L consecutive integers, (L^2 - 1)/12
-    f = np.full((L, L), 0.7)
-    expected = np.sqrt((L * L - 1) / 6.0)
-    assert lo.uniform_radius(L) == pytest.approx(expected)
-    assert lo.radius_of_gyration(f) == pytest.approx(expected, rel=1e-12)
-    for s in sorted({1, min(2, L), L}):
-        assert lo.window_fraction(f, s) == pytest.approx(s * s / (L * L))
-    if L > 1:
-        np.testing.assert_allclose(lo.circular_center(f)[1], 0.0, atol=1e-12)
-
-
-def test_two_sites_across_the_seam():
-    # equal weight on columns 0 and L-1: neighbours through the boundary, R = 1/2
-    L = 10
-    f = np.zeros((L, L))
-    f[4, 0] = f[4, L - 1] = 1.0
-    r, c = lo.radius_of_gyration(f, return_center=True)
-    assert r == pytest.approx(0.5)
-    assert c[0] == pytest.approx(4.0)
-    assert c[1] in (pytest.approx(L - 0.5), pytest.approx(-0.5))
-    assert lo.window_fraction(f, 2) == pytest.approx(1.0)
-    assert lo.window_fraction(f, 1) == pytest.approx(0.5)
-
-
-def _brute_radius(w, step=1e-3):
-    """min over a fine grid of centres of sum w d^2 / sum w, minimum-image d (oracle)."""
-    L = w.shape[0]
-    w = w / w.sum()
-    grid = np.arange(0, L, step)
-    best = 0.0
-    for axis_marginal in (w.sum(1), w.sum(0)):
-        d = np.abs(np.arange(L)[None, :] - grid[:, None])
-        d = np.minimum(d, L - d)
-        best += (axis_marginal[None, :] * d**2).sum(1).min()
-    return np.sqrt(best)
-
-
-def test_radius_matches_brute_force_minimum():
-    gen = np.random.default_rng(3)
-    for L in (3, 4, 6):
-        for _ in range(5):
-            f = gen.normal(size=(L, L)) * (gen.random((L, L)) < 0.5)
-            f[0, 0] += 0.1  # never all zero
-            # the grid minimum is within (slope * step) of the true one
-            assert lo.radius_of_gyration(f) == pytest.approx(_brute_radius(np.abs(f)), abs=5e-3)
-
-
-def test_window_fraction_matches_explicit_rolls():
-    gen = np.random.default_rng(4)
-    L, s = 6, 3
-    f = gen.normal(size=(2, L, L))
-    w = np.abs(f)
-    brute = np.zeros(2)
-    for a in range(L):
-        for b in range(L):
-            rolled = np.roll(w, (-a, -b), axis=(1, 2))
-            brute = np.maximum(brute, rolled[:, :s, :s].sum((1, 2)))
-    np.testing.assert_allclose(lo.window_fraction(f, s), brute / w.sum((1, 2)))
-
-
-@settings(max_examples=40, deadline=None)
-@given(st.integers(2, 9), st.integers(0, 20), st.integers(0, 20), st.integers(0, 2**31))
-def test_radius_is_translation_invariant_on_the_torus(L, di, dj, seed):
-    f = np.random.default_rng(seed).normal(size=(L, L))
-    r0 = lo.radius_of_gyration(f)
-    r1 = lo.radius_of_gyration(np.roll(f, (di, dj), axis=(0, 1)))
-    assert r1 == pytest.approx(r0, rel=1e-9, abs=1e-12)
-    # also invariant under the lattice symmetries (transpose, reflection) and sign/scale
-    assert lo.radius_of_gyration(-2.5 * f.T[::-1]) == pytest.approx(r0, rel=1e-9, abs=1e-12)
-    # and never above the uniform value
-    assert r0 <= lo.uniform_radius(L) + 1e-9
-
-
-def test_power_sharpens_a_peak_over_a_background():
-    L = 20
-    f = np.full((L, L), 0.05)
-    f[3:5, 7:9] = 1.0
-    r1, r2 = lo.radius_of_gyration(f, 1), lo.radius_of_gyration(f, 2)
-    assert r2 < r1 < lo.uniform_radius(L)
-
-
-def test_shuffled_fields_keep_values_and_are_reproducible():
-    f = np.random.default_rng(0).normal(size=(3, 8, 8))
-    a, b = lo.shuffled_fields(f, seed=5), lo.shuffled_fields(f, seed=5)
-    np.testing.assert_array_equal(a, b)
-    np.testing.assert_array_equal(np.sort(a.reshape(3, -1), 1), np.sort(f.reshape(3, -1), 1))
-    assert not np.array_equal(a, f)
-
-
-def test_unpermute_and_as_images():
-    gen = np.random.default_rng(1)
-    L, n = 4, 3
-    fields = gen.normal(size=(L * L, n))  # columns over true sites
-    perm = gen.permutation(L * L)
-    seen = fields[perm]  # what a network trained on x[:, perm] sees
-    np.testing.assert_array_equal(lo.unpermute(seen, perm), fields)
-    img = lo.as_images(fields)
-    assert img.shape == (n, L, L)
-    assert img[2, 1, 3] == fields[1 * L + 3, 2]  # row-major sites
-    with pytest.raises(ValueError, match="permutation"):
-        lo.unpermute(seen, perm[:-1])
-
-
-def test_locality_rejects_bad_input():
-    with pytest.raises(ValueError, match="fields"):
-        lo.radius_of_gyration(np.ones((3, 4)))
-    with pytest.raises(ValueError, match="non-zero"):
-        lo.radius_of_gyration(np.zeros((4, 4)))
-    with pytest.raises(ValueError, match="power"):
-        lo.radius_of_gyration(np.ones((4, 4)), power=0)
-    with pytest.raises(ValueError, match="window"):
-        lo.window_fraction(np.ones((4, 4)), 5)
-    with pytest.raises(ValueError, match="finite"):
-        lo.radius_of_gyration(np.full((4, 4), np.nan))
 
 
 # ------------------------------------------------------------------------- dbn
@@ -289,22 +158,133 @@ def test_probability_propagation_trains_upper_layers_on_probabilities():
         assert torch.isfinite(r.W).all()
 
 
+_EXP = dict(sizes=(16, 4, 1), epochs=2, batch_size=50, progress=False, windows=2, device="cpu")
+
+
 def test_experiment_unpermutes_shuffled_sites(tmp_path, monkeypatch):
     monkeypatch.setenv("RGDL_CACHE", str(tmp_path))
-    kw = dict(sizes=(16, 4, 1), epochs=2, batch_size=50, progress=False, windows=2, device="cpu")
-    res = D.experiment(8, 0.408, 150, 50, shuffle_sites=True, seed=2, **kw)
-    perm = res["permutation"]
+    res = D.experiment(8, 0.408, 150, 50, shuffle_sites=True, seed=2, **_EXP)
+    assert isinstance(res, D.BlockSpinRun)
+    perm = res.permutation
     assert sorted(perm) == list(range(64))
-    flat = res["configs"].reshape(200, 64)
-    np.testing.assert_array_equal(res["train"].numpy(), (flat[:150, perm] > 0).astype(np.float32))
-    fields = res["dbn"].receptive_fields()
-    for e, r in zip(res["localization"], fields):
+    flat = res.heldout_spins.reshape(50, 64)
+    np.testing.assert_array_equal(res.heldout.numpy(), (flat[:, perm] > 0).astype(np.float32))
+    assert res.data["n"] == 200 and 0 < res.data["n_eff"] <= 200 and 0 < res.data["nn"] < 1
+    fields = res.dbn.receptive_fields()
+    for e, r in zip(res.localization, fields):
         np.testing.assert_allclose(e["images"], lo.as_images(lo.unpermute(r.numpy(), perm)))
         assert e["window"] == 2 and e["window_fraction"].shape == (r.shape[1],)
+    np.testing.assert_allclose(res.ratios, [e["median"] / e["baseline_median"]
+                                            for e in res.localization])
     # the layers were checkpointed in the cache: a rerun loads them and gives the same fields
-    again = D.experiment(8, 0.408, 150, 50, shuffle_sites=True, seed=2, **kw)
-    torch.testing.assert_close(again["dbn"].rbms[0].W, res["dbn"].rbms[0].W, rtol=0, atol=0)
+    again = D.experiment(8, 0.408, 150, 50, shuffle_sites=True, seed=2, **_EXP)
+    torch.testing.assert_close(again.dbn.rbms[0].W, res.dbn.rbms[0].W, rtol=0, atol=0)
     assert len(list((tmp_path / "dbn").iterdir())) == 1
+
+
+def test_ensemble_pairs_replicas_and_tabulates_controls(tmp_path, monkeypatch):
+    monkeypatch.setenv("RGDL_CACHE", str(tmp_path))
+    jobs = {"main": {}, "l2": {"l1": 0.0, "weight_decay": 2e-4}, "hot": {"K": 0.2}}
+    ens = D.ensemble(8, 0.408, 150, 50, jobs=jobs, seeds=(5, 6), workers=2, **_EXP)
+    assert ens.names == ["main", "l2", "hot"] and ens.data_seeds == [0, 1]
+    for i, (s, d) in enumerate(zip((5, 6), (0, 1))):
+        runs = [ens.runs[n][i] for n in ens.names]
+        assert [(r.seed, r.data_seed) for r in runs] == [(s, d)] * 3
+        assert [r.K for r in runs] == [0.408, 0.408, 0.2]
+        # runs at the same K and replica index see the same data (paired comparisons)
+        np.testing.assert_array_equal(runs[0].heldout_spins, runs[1].heldout_spins)
+    assert ens.runs["l2"][0].dbn.config["layers"][0]["weight_decay"] == 2e-4
+    # replica i is exactly experiment() with its seeds (here loaded from the cache)
+    direct = D.experiment(8, 0.408, 150, 50, seed=6, data_seed=1, **_EXP)
+    torch.testing.assert_close(direct.dbn.rbms[2].W, ens.runs["main"][1].dbn.rbms[2].W)
+    table = D.control_table(ens)
+    x = table.samples["hot"]
+    assert x.shape == (2, 3)
+    np.testing.assert_allclose(x, ens.ratios("hot"))
+    np.testing.assert_allclose(table.mean["hot"], x.mean(0))
+    np.testing.assert_allclose(table.se["hot"], x.std(0, ddof=1) / np.sqrt(2))
+    np.testing.assert_allclose(table.difference("l2"), ens.ratios("l2") - ens.ratios("main"))
+    with pytest.raises(ValueError, match="reference"):
+        table.difference("l2", reference="nope")
+    with pytest.raises(ValueError, match="name"):
+        ens.ratios("nope")
+    with pytest.raises(TypeError, match="jobs"):
+        D.ensemble(8, 0.408, 150, 50, jobs={}, **_EXP)
+    with pytest.raises(ValueError, match="data_seeds"):
+        D.ensemble(8, 0.408, 150, 50, seeds=(1, 2), data_seeds=(0,), **_EXP)
+    with pytest.raises(TypeError, match="ens"):
+        D.control_table({"main": []})
+
+
+def test_locality_table_is_layer_localization_summarised(tmp_path, monkeypatch):
+    monkeypatch.setenv("RGDL_CACHE", str(tmp_path))
+    run = D.experiment(8, 0.408, 150, 50, seed=1, **_EXP)
+    t = D.locality_table(run, core_power=8)
+    np.testing.assert_allclose(t.ratio, t.median / t.baseline_median)
+    np.testing.assert_allclose(t.median, [e["median"] for e in run.localization])
+    assert np.all(t.q25 <= t.median) and np.all(t.median <= t.q75)
+    core = D.layer_localization(run.dbn, power=8, L=8)
+    np.testing.assert_allclose(t.core_median, [np.median(e["radius"]) for e in core])
+    assert t.window_median.shape == (3,)
+    with pytest.raises(TypeError, match="run"):
+        D.locality_table(run.dbn)
+
+
+def _constant_run(bias, n=40, L=8, seed=0):
+    """A two-layer DBN with zero weights: every reconstruction has P(v = 1) = sigmoid(bias)."""
+    from rgdl.rbm import RBM
+
+    rbms = [RBM(L * L, 16, seed=0), RBM(16, 4, seed=0)]
+    for r in rbms:
+        r.W.zero_()
+    rbms[0].b.fill_(bias)
+    spins = np.random.default_rng(seed).choice([-1, 1], size=(n, L, L)).astype(np.int8)
+    return D.BlockSpinRun(dbn=D.DBN(rbms), L=L, K=0.3, seed=0, data_seed=0, heldout_spins=spins,
+                          heldout=D.spins_to_units(spins), permutation=None, info={}, data={},
+                          localization=[], seconds=0.0)
+
+
+def test_reconstruction_flow_exact_cases():
+    # visible bias +30: every reconstruction is all up, so |m| = <ss>_nn = 1 exactly
+    run = _constant_run(30.0)
+    flow = D.reconstruction_flow(run, seed=4)
+    np.testing.assert_array_equal(flow.recon_abs_m, [1.0, 1.0])
+    np.testing.assert_array_equal(flow.recon_nn, [1.0, 1.0])
+    held_m = run.heldout_spins.reshape(40, -1).mean(1)
+    np.testing.assert_allclose(flow.sign_kept, [np.mean(held_m > 0)] * 2)
+    ref = ising.block_flow(run.heldout_spins, steps=2, seed=4)
+    np.testing.assert_allclose(flow.block_nn, ref.nn)
+    np.testing.assert_allclose(flow.block_abs_m, ref.abs_m)
+    assert flow.abs_m_rise == 0.0 and flow.nn_follows_flow == 0.0
+    assert flow.abs_m_gap == pytest.approx(np.abs(1.0 - np.asarray(ref.abs_m[1:])).max())
+    # bias 0: reconstructions are fair coins, <ss>_nn = 0 within 5 sigma (sigma = 1/sqrt(2 n N))
+    coins = D.reconstruction_flow(_constant_run(0.0, n=200), seed=1)
+    assert np.all(np.abs(coins.recon_nn) < 5 / np.sqrt(2 * 200 * 64))
+    with pytest.raises(TypeError, match="run"):
+        D.reconstruction_flow(run.dbn)
+
+
+def test_reconstruction_flow_properties():
+    f = D.ReconstructionFlow(recon_abs_m=np.array([0.2, 0.3, 0.35]),
+                             recon_nn=np.array([0.5, 0.45, 0.4]), sign_kept=np.ones(3),
+                             block_abs_m=np.array([0.1, 0.25, 0.3, 0.5]),
+                             block_nn=np.array([0.6, 0.5, 0.4, 0.3]))
+    assert f.abs_m_rise == pytest.approx(0.05)
+    assert f.nn_follows_flow == pytest.approx(0.1)      # both fall
+    assert f.abs_m_gap == pytest.approx(0.15)
+
+
+def test_free_energy_gaps_read_the_last_epoch():
+    x = _toy_data()
+    net = D.train(x[:200], heldout=x[200:], **_TOY)
+    gaps = D.free_energy_gaps(net)
+    curves = net.free_energy_curves()
+    np.testing.assert_allclose(gaps.gap, [c["heldout"][-1] - c["train"][-1] for c in curves])
+    np.testing.assert_allclose(gaps.relative, gaps.gap / np.abs([c["train"][-1] for c in curves]))
+    with pytest.raises(ValueError, match="free-energy"):
+        D.free_energy_gaps(D.train(x, **{**_TOY, "monitors": ()}))
+    with pytest.raises(TypeError, match="dbn"):
+        D.free_energy_gaps(x)
 
 
 def test_single_layer_dbn_generates_from_its_rbm():

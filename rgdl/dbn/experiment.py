@@ -1,8 +1,19 @@
 """The Mehta-Schwab block-spin experiment: Ising data, a trained DBN, how local its fields are.
 
-:func:`experiment` runs it end to end (data from :func:`rgdl.ising.dataset`,
-a stack from :func:`rgdl.dbn.train`, receptive fields measured with
-:mod:`rgdl.dbn.locality`); :func:`layer_localization` is the measurement alone.
+Every measurement chapter 5 makes is a function here returning a small dataclass:
+
+- :func:`experiment`: one run end to end (data from :func:`rgdl.ising.dataset`, a
+  stack from :func:`rgdl.dbn.train`, receptive fields measured with
+  :mod:`rgdl.dbn.locality`) -> :class:`BlockSpinRun`;
+- :func:`ensemble`: the main run and its controls over several seeds, trained side by
+  side (:func:`rgdl.core.runtime.side_by_side`) -> :class:`Ensemble`;
+- :func:`locality_table`: locality per layer of one run -> :class:`LocalityTable`;
+- :func:`control_table`: locality ratios of every run of an ensemble, mean and
+  standard error over seeds -> :class:`ControlTable`;
+- :func:`reconstruction_flow`: observables of top-down reconstructions beside the
+  block-spin flow of the same data (:func:`rgdl.ising.block_flow`) -> :class:`ReconstructionFlow`;
+- :func:`free_energy_gaps`: held-out minus training free energy per layer -> :class:`FreeEnergyGaps`;
+- :func:`layer_localization`: the locality measurement alone.
 """
 
 from __future__ import annotations
@@ -10,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -19,9 +31,12 @@ from ..core import runtime
 from ..core.io import cache_dir
 from ..core.validate import positive_int
 from . import locality
-from .stack import PAPER_SIZES, DBN, _per_layer, _source_hash, spins_to_units, train
+from .stack import (PAPER_SIZES, DBN, _per_layer, _source_hash, spins_to_units, train,
+                    units_to_spins)
 
-__all__ = ["experiment", "layer_localization"]
+__all__ = ["experiment", "layer_localization", "ensemble", "locality_table", "control_table",
+           "reconstruction_flow", "free_energy_gaps", "BlockSpinRun", "Ensemble",
+           "LocalityTable", "ControlTable", "ReconstructionFlow", "FreeEnergyGaps"]
 
 
 def layer_localization(dbn: DBN, *, power=1.0, window=None, permutation=None,
@@ -65,33 +80,64 @@ def layer_localization(dbn: DBN, *, power=1.0, window=None, permutation=None,
     return out
 
 
+@dataclass
+class BlockSpinRun:
+    """One trained network of the block-spin experiment (returned by :func:`experiment`).
+
+    ``heldout_spins`` are the held-out +/-1 configurations on the true lattice,
+    ``heldout`` the same rows as the 0/1 units the network saw (site-shuffled
+    when ``permutation`` is set); ``data`` summarises all ``n_train + n_heldout``
+    configurations: ``n``, ``n_eff`` (:func:`rgdl.ising.effective_sample_size`),
+    ``nn`` (mean nearest-neighbour correlation) and ``abs_m``.
+    """
+
+    dbn: DBN
+    L: int
+    K: float
+    seed: int
+    data_seed: int
+    heldout_spins: np.ndarray
+    heldout: torch.Tensor
+    permutation: np.ndarray | None
+    info: dict
+    data: dict
+    localization: list
+    seconds: float
+
+    @property
+    def ratios(self) -> np.ndarray:
+        """Locality ratio per layer: median R_g of the fields / median R_g of their shuffled twins."""
+        return np.array([e["median"] / e["baseline_median"] for e in self.localization])
+
+
 def experiment(L, K, n_train, n_heldout=500, *, sizes=PAPER_SIZES, shuffle_sites=False,
                data_seed=0, seed=0, power=2.0, windows=None, cache=True, progress=True,
-               device=None, **settings) -> dict:
+               device=None, **settings) -> BlockSpinRun:
     """One run of the block-spin experiment: Ising data -> DBN -> localization per layer.
 
     Draws ``n_train + n_heldout`` configurations from :func:`rgdl.ising.dataset`
-    (L x L, coupling K; the last ``n_heldout`` are held out), optionally moves
-    the sites by a fixed random permutation (``shuffle_sites``: a control in
-    which the lattice geometry is hidden from the network), trains a DBN with
-    :func:`train` (``settings``: its hyperparameters, the paper's by default),
+    (L x L, coupling K, seed ``data_seed``; the last ``n_heldout`` are held out),
+    optionally moves the sites by a fixed random permutation (``shuffle_sites``;
+    by the permutation equivariance of the trainer, ``tests/test_training_symmetry.py``,
+    this only relabels the network), trains a DBN with :func:`train`
+    (``settings``: its hyperparameters, the paper's by default, and seed ``seed``),
     and measures its effective receptive fields with :func:`layer_localization`
     on the true lattice (fields un-permuted), weights ``|r|^power``.
 
     With ``cache`` the layers are checkpointed under
     ``rgdl.core.io.cache_dir()/dbn/<key>``, the key a hash of every argument and of
     the training code, so a rerun loads them and an interrupted run resumes.
-
-    Returns a dict: ``dbn``, ``configs`` (the +/-1 data, true lattice, train
-    rows first), ``train``/``heldout`` (0/1 rows as the network saw them),
-    ``permutation`` (or None), ``info`` (sampler), ``localization`` (list per
-    layer), ``seconds`` (wall time of data and training).
+    Returns a :class:`BlockSpinRun` (``seconds``: wall time of data and training).
     """
     n_train = positive_int("n_train", n_train)
     n_heldout = positive_int("n_heldout", n_heldout)
     t0 = time.perf_counter()
     configs, info = ising.dataset(L, K, n_train + n_heldout, seed=data_seed, progress=progress,
                                   return_info=True)
+    ess = ising.effective_sample_size(configs, chains=info.get("chains", 1))
+    data = {"n": int(ess["n"]), "n_eff": float(ess["n_eff"]),
+            "nn": float(ising.nn_correlation(configs).mean()),
+            "abs_m": float(ising.abs_magnetization(configs).mean())}
     x = spins_to_units(configs)
     permutation = None
     if shuffle_sites:
@@ -110,5 +156,256 @@ def experiment(L, K, n_train, n_heldout=500, *, sizes=PAPER_SIZES, shuffle_sites
     seconds = time.perf_counter() - t0
     loc = layer_localization(net, power=power, window=windows, permutation=permutation,
                              baseline_seed=seed, L=L)
-    return {"dbn": net, "configs": configs, "train": x[:n_train], "heldout": x[n_train:],
-            "permutation": permutation, "info": info, "localization": loc, "seconds": seconds}
+    return BlockSpinRun(dbn=net, L=L, K=float(K), seed=seed, data_seed=data_seed,
+                        heldout_spins=configs[n_train:], heldout=x[n_train:],
+                        permutation=permutation, info=info, data=data, localization=loc,
+                        seconds=seconds)
+
+
+# ------------------------------------------------------------------------------ ensembles
+@dataclass
+class Ensemble:
+    """Named runs over seeds: ``runs[name][i]`` is run ``name`` with the ``i``-th seed pair.
+
+    Replica ``i`` of every name uses training seed ``seeds[i]`` and data seed
+    ``data_seeds[i]``, so runs of different names at the same K and index see
+    the same data (paired comparisons). ``seconds`` is the wall time of the whole ensemble.
+    """
+
+    runs: dict
+    seeds: list
+    data_seeds: list
+    seconds: float
+
+    @property
+    def names(self) -> list:
+        return list(self.runs)
+
+    def ratios(self, name: str) -> np.ndarray:
+        """Locality ratios of run ``name``, shape (n_seeds, n_layers)."""
+        if name not in self.runs:
+            raise ValueError(f"name must be one of {self.names}; got {name!r}")
+        return np.array([r.ratios for r in self.runs[name]])
+
+
+def ensemble(L, K, n_train, n_heldout, *, jobs=None, seeds=(0,), data_seeds=None, workers=None,
+             **common) -> Ensemble:
+    """Train the main run and its controls for every seed, side by side, and collect them.
+
+    Parameters
+    ----------
+    L, K, n_train, n_heldout : as for :func:`experiment`.
+    jobs : dict name -> dict of changes
+        Each named run is :func:`experiment` with ``common`` updated by its changes
+        (e.g. ``{"main": {}, "no_l1": {"l1": 0.0}, "k02": {"K": 0.2}}``); default ``{"main": {}}``.
+    seeds : sequence of int
+        Training seed of each replica (at least one).
+    data_seeds : sequence of int, optional
+        Data seed of each replica; default ``0, 1, 2, ...``.
+    workers : passed to :func:`rgdl.core.runtime.side_by_side` (default one per core).
+    **common : keyword arguments of :func:`experiment` shared by every run.
+
+    Returns
+    -------
+    Ensemble
+    """
+    jobs = {"main": {}} if jobs is None else jobs
+    if not isinstance(jobs, dict) or not jobs or not all(isinstance(v, dict) for v in jobs.values()):
+        raise TypeError("jobs must be a non-empty dict name -> dict of changes")
+    seeds = [positive_int(f"seeds[{i}]", s, minimum=0) for i, s in enumerate(seeds)]
+    if not seeds:
+        raise ValueError("seeds must hold at least one seed")
+    data_seeds = list(range(len(seeds))) if data_seeds is None else list(data_seeds)
+    if len(data_seeds) != len(seeds):
+        raise ValueError(f"data_seeds has {len(data_seeds)} entries; seeds has {len(seeds)}")
+    t0 = time.perf_counter()
+    calls = {}
+    for i, (s, d) in enumerate(zip(seeds, data_seeds)):
+        for name, changes in jobs.items():
+            kw = {**common, "K": K, **changes}
+            calls[(name, i)] = dict(kw, L=L, n_train=n_train, n_heldout=n_heldout, seed=s,
+                                    data_seed=d)
+    pool, futures = runtime.side_by_side(experiment, {f"{n}/{i}": kw for (n, i), kw in
+                                                      calls.items()}, workers=workers)
+    try:
+        runs = {name: [futures[f"{name}/{i}"].result() for i in range(len(seeds))]
+                for name in jobs}
+    finally:
+        pool.shutdown()
+    return Ensemble(runs=runs, seeds=seeds, data_seeds=data_seeds,
+                    seconds=time.perf_counter() - t0)
+
+
+def _mean_se(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean over axis 0 and its standard error (0 for a single seed)."""
+    n = x.shape[0]
+    sd = x.std(axis=0, ddof=1) if n > 1 else np.zeros(x.shape[1:])
+    return x.mean(axis=0), sd / np.sqrt(n)
+
+
+# ------------------------------------------------------------------------------- tables
+@dataclass
+class LocalityTable:
+    """Locality of one run's receptive fields, one entry per layer (index 0 = layer 1).
+
+    ``median``, ``q25``, ``q75``: radius of gyration (weights ``|r|^power``) of
+    the fields; ``baseline_median``: of the same fields shuffled; ``ratio`` =
+    median / baseline median (below 1: more local than equal sparsity alone gives);
+    ``window_median`` and ``baseline_window_median`` (NaN-free; absent windows
+    give empty arrays); ``core_median``: median radius with weights ``|r|^core_power``,
+    the size of each field's main peak.
+    """
+
+    median: np.ndarray
+    q25: np.ndarray
+    q75: np.ndarray
+    baseline_median: np.ndarray
+    ratio: np.ndarray
+    core_median: np.ndarray
+    window_median: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    baseline_window_median: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+
+def locality_table(run: BlockSpinRun, *, core_power=8.0) -> LocalityTable:
+    """The per-layer locality numbers of ``run`` (see :class:`LocalityTable`).
+
+    The ratio is :math:`\\mathrm{median}_j R_g(r_j) / \\mathrm{median}_j R_g(\\pi_j r_j)`,
+    ``pi_j`` a random permutation of the sites of field ``j``
+    (:func:`rgdl.dbn.locality.shuffled_fields`); the core radius repeats the
+    measurement with weights ``|r|^core_power`` (8: only the main peak counts).
+    """
+    if not isinstance(run, BlockSpinRun):
+        raise TypeError(f"run must be a BlockSpinRun; got {type(run).__name__}")
+    core = layer_localization(run.dbn, power=core_power, permutation=run.permutation, L=run.L)
+    loc = run.localization
+
+    def col(key):
+        return np.array([e[key] for e in loc if key in e], dtype=np.float64)
+
+    return LocalityTable(median=col("median"), q25=col("q25"), q75=col("q75"),
+                         baseline_median=col("baseline_median"), ratio=run.ratios,
+                         core_median=np.array([e["median"] for e in core]),
+                         window_median=col("window_median"),
+                         baseline_window_median=col("baseline_window_median"))
+
+
+@dataclass
+class ControlTable:
+    """Locality ratios of every named run of an ensemble over its seeds.
+
+    ``samples[name]`` has shape (n_seeds, n_layers); ``mean`` and ``se`` (standard
+    error, ``sd / sqrt(n)``) map each name to arrays over layers.
+    """
+
+    samples: dict
+    mean: dict
+    se: dict
+
+    def difference(self, name: str, reference: str = "main") -> np.ndarray:
+        """Per-seed (paired) ratio of ``name`` minus ``reference``, shape (n_seeds, n_layers)."""
+        for arg, value in (("name", name), ("reference", reference)):
+            if value not in self.samples:
+                raise ValueError(f"{arg} must be one of {list(self.samples)}; got {value!r}")
+        return self.samples[name] - self.samples[reference]
+
+
+def control_table(ens: Ensemble) -> ControlTable:
+    """The :class:`ControlTable` of an :class:`Ensemble`: locality ratio per run, layer and seed."""
+    if not isinstance(ens, Ensemble):
+        raise TypeError(f"ens must be an Ensemble; got {type(ens).__name__}")
+    samples = {name: ens.ratios(name) for name in ens.names}
+    stats = {name: _mean_se(x) for name, x in samples.items()}
+    return ControlTable(samples=samples, mean={k: v[0] for k, v in stats.items()},
+                        se={k: v[1] for k, v in stats.items()})
+
+
+# -------------------------------------------------------------------- reconstructions
+@dataclass
+class ReconstructionFlow:
+    """Top-down reconstructions of held-out data beside the block-spin flow of the same data.
+
+    ``recon_*[l - 1]``: batch means over reconstructions from layer ``l`` (drawn
+    as spins); ``block_*[l]``: over the data after ``l`` majority-rule 2 x 2 steps
+    (``l = 0``: the data; block size ``b = 2^l``); ``sign_kept[l - 1]``: fraction
+    of configurations whose sign of m survives the trip to layer ``l``.
+    """
+
+    recon_abs_m: np.ndarray
+    recon_nn: np.ndarray
+    sign_kept: np.ndarray
+    block_abs_m: np.ndarray
+    block_nn: np.ndarray
+
+    @property
+    def abs_m_rise(self) -> float:
+        """Smallest rise of <|m|> from one layer's reconstructions to the next (> 0: rises)."""
+        return float(np.diff(self.recon_abs_m).min())
+
+    @property
+    def nn_follows_flow(self) -> float:
+        """Change of <ss>_nn from the first to the last layer's reconstructions, times the
+        sign of the first block-spin step (data -> b = 2): > 0 when both move the same way."""
+        return float((self.recon_nn[-1] - self.recon_nn[0])
+                     * np.sign(self.block_nn[1] - self.block_nn[0]))
+
+    @property
+    def abs_m_gap(self) -> float:
+        """``max_l | <|m|>(reconstruction from l) - <|m|>(block spins, b = 2^l) |``."""
+        return float(np.abs(self.recon_abs_m - self.block_abs_m[1:]).max())
+
+
+def reconstruction_flow(run: BlockSpinRun, *, seed=0) -> ReconstructionFlow:
+    """Observables of reconstructions from every layer and of the block-spin flow.
+
+    Each held-out row is passed up to layer ``l`` as probabilities and back down
+    (:meth:`DBN.reconstruct`); the visible probabilities are drawn as spins with
+    seed ``seed + l`` (:func:`units_to_spins`). The block flow is
+    :func:`rgdl.ising.block_flow` of the held-out spins (``n_layers`` steps of
+    ``b = 2``, tie coins from ``seed``), so level ``l`` has ``b = 2^l`` as in
+    Mehta & Schwab's picture of layer ``l``. Needs ``L`` divisible by ``2^n_layers``.
+    """
+    if not isinstance(run, BlockSpinRun):
+        raise TypeError(f"run must be a BlockSpinRun; got {type(run).__name__}")
+    net, L = run.dbn, run.L
+    held_m = ising.magnetization(run.heldout_spins)
+    abs_m, nn, kept = [], [], []
+    for layer in range(1, net.n_layers + 1):
+        p = net.reconstruct(run.heldout, layer).cpu().numpy()
+        if run.permutation is not None:
+            p = locality.unpermute(p.T, run.permutation).T
+        spins = units_to_spins(p, L=L, seed=seed + layer)
+        m = ising.magnetization(spins)
+        abs_m.append(float(np.abs(m).mean()))
+        nn.append(float(ising.nn_correlation(spins).mean()))
+        kept.append(float(np.mean(np.sign(m) == np.sign(held_m))))
+    flow = ising.block_flow(run.heldout_spins, steps=net.n_layers, seed=seed)
+    return ReconstructionFlow(recon_abs_m=np.array(abs_m), recon_nn=np.array(nn),
+                              sign_kept=np.array(kept), block_abs_m=np.array(flow.abs_m),
+                              block_nn=np.array(flow.nn))
+
+
+@dataclass
+class FreeEnergyGaps:
+    """Held-out minus training mean free energy per layer after training (``gap``, in nats),
+    and the same relative to ``|F_train|`` (``relative``)."""
+
+    gap: np.ndarray
+    relative: np.ndarray
+
+
+def free_energy_gaps(dbn: DBN) -> FreeEnergyGaps:
+    """The free-energy gap of every layer at its last epoch (Hinton 2010, sec. 6).
+
+    ``gap_l = F_heldout - F_train`` with ``F = <H_RBM(v)>`` over the monitored rows;
+    positive when the layer assigns its training rows lower free energy (over-fitting).
+    Needs a network trained with the ``"free_energy"`` monitor and held-out data.
+    """
+    if not isinstance(dbn, DBN):
+        raise TypeError(f"dbn must be a DBN; got {type(dbn).__name__}")
+    curves = dbn.free_energy_curves()
+    if any(not c["train"] or not c["heldout"] for c in curves):
+        raise ValueError("dbn has no free-energy history (train with heldout= and the "
+                         "'free_energy' monitor)")
+    train_f = np.array([c["train"][-1] for c in curves])
+    gap = np.array([c["heldout"][-1] for c in curves]) - train_f
+    return FreeEnergyGaps(gap=gap, relative=gap / np.abs(train_f))

@@ -15,9 +15,9 @@ Training (:func:`train`)
       made once, so every layer is trained on binary data, as an RBM with
       Bernoulli visible units assumes;
     - ``propagate="probs"``: the probabilities ``P(h = 1 | v)`` themselves, as
-      Hinton & Salakhutdinov's ``rbm.m`` did (``batchposhidprobs``). This needs
-      a :func:`~rgdl.rbm.fit` that accepts data in [0, 1]; the present one
-      accepts only 0/1, so this option raises a ``ValueError`` from ``fit``.
+      Hinton & Salakhutdinov's ``rbm.m`` did (``batchposhidprobs``); the upper
+      layers are then trained with ``binary=False`` (:class:`~rgdl.rbm.TrainingConfig`),
+      which reads values in [0, 1] as unit means.
 
     Every hyperparameter may be one value or one per layer. The negative phase
     uses visible probabilities, not samples (``sample_visible=False``), as
@@ -73,7 +73,11 @@ __all__ = ["DBN", "train", "receptive_fields", "spins_to_units", "units_to_spins
 PAPER_SIZES = (400, 100, 25)
 
 #: Hinton & Salakhutdinov's DBN defaults with Mehta & Schwab's L1 penalty and epochs;
-#: the negative phase uses visible probabilities, as their ``rbm.m`` did.
+#: the negative phase uses visible probabilities, as their ``rbm.m`` did. Three differences
+#: from that code remain (chapter 5 names them): its weights start as ``0.1 * N(0, 1)``
+#: (here ``N(0, 0.01^2)``, :class:`rgdl.rbm.RBM`), it passes hidden probabilities up (here
+#: one sample, ``propagate="samples"``), and its penalty is an L2 weight cost of 2e-4 (here
+#: L1 2e-4, as Mehta & Schwab's text says).
 PAPER_SETTINGS = {"epochs": 200, "batch_size": 100, "lr": 0.1, "k": 1, "momentum": 0.5,
                   "final_momentum": 0.9, "momentum_switch": 5, "l1": 2e-4,
                   "weight_decay": 0.0, "sample_visible": False}
@@ -455,6 +459,7 @@ def _train_layer(rbm, below, below_held, cfg, folder, number, fingerprint, monit
     if final is not None:
         _save_layer(final, rbm, hist, fingerprint)
         ckpt.unlink(missing_ok=True)
+        ckpt.with_name(ckpt.name + ".sha256").unlink(missing_ok=True)  # its integrity sidecar
     return hist
 
 
