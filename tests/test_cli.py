@@ -134,14 +134,14 @@ def test_an_interrupted_forced_run_keeps_the_complete_notebook(tmp_path):
                              "smoke", "--out", str(out)], cwd=root, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 120
-    while not list(out.glob(".*.partial")) and time.time() < deadline:
+    while not list(out.glob(".*.partial.ipynb")) and time.time() < deadline:
         time.sleep(0.2)  # wait until the forced run is inside the chapter
     time.sleep(1)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130 and "interrupted" in err
     assert (out / "toy.ipynb").read_bytes() == done  # untouched: the forced run never finished
-    assert not list(out.glob(".*.partial"))
+    assert not list(out.glob(".*.partial.ipynb"))
     res = _run("reproduce", "--scale", "smoke", "--out", str(out), cwd=root)
     assert res.returncode == 0 and json.loads((out / "results.json").read_text())["toy"][
         "status"] == "ok"

@@ -158,7 +158,7 @@ def execute(chapter: Chapter, scale: str, output, *, timeout: float | None = Non
     The kernel is ``python3`` and runs in the chapter's folder; ``timeout`` is
     the per-cell limit in seconds (default :data:`rgdl.book.scales.CELL_TIMEOUT`),
     ``device`` sets ``$RGDL_DEVICE`` (see :func:`rgdl.core.runtime.device`).
-    The notebook is written to a hidden ``.<name>.partial`` file that replaces
+    The notebook is written to a hidden ``.<name>.partial.ipynb`` file that replaces
     ``output`` when the run ends (finished or failed); an interrupted run leaves
     ``output`` as it was. Raises :class:`ChapterFailed` naming the chapter and cell.
     """
@@ -167,7 +167,7 @@ def execute(chapter: Chapter, scale: str, output, *, timeout: float | None = Non
     scale = scales.check_scale(scale)
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = output.with_name(f".{output.name}.partial")
+    tmp = output.with_name(f".{output.stem}.partial{output.suffix}")
     try:
         with _kernel_environment(scale, device):
             pm.execute_notebook(
