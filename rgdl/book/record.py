@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 __all__ = [
-    "CLAIM_PREFIX", "KINDS", "MIN_SEEDS", "ClaimError", "record", "claim", "claims",
+    "CLAIM_PREFIX", "KINDS", "MIN_SEEDS", "ClaimError", "record", "records", "claim", "claims",
     "format_value", "format_bound", "summary", "reset", "read_records", "read_claims",
 ]
 
@@ -104,6 +104,12 @@ def record(name: str, value, display: bool = False):
     is refused (``ValueError``): nothing the prose cites may be silently undefined.
     """
     return _record(name, value, display, allow_nan=False)
+
+
+def records(**values) -> None:
+    """:func:`record` each keyword argument under its name: ``records(n=3, tau=1.2)``."""
+    for name, value in values.items():
+        record(name, value)
 
 
 #: The kinds of claim: ``identity`` (true by a theorem; fails only on a bug, tolerance

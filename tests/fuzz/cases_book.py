@@ -65,6 +65,7 @@ for _fn, _name in ((strip, "strip (on a copy)"),
     _fn.__module__, _fn.__qualname__ = nbs.__name__, _name
 
 record = _adapter(rec.record, "record")
+records = _adapter(rec.records, "records")
 claim = _adapter(rec.claim, "claim")
 summary = _adapter(rec.summary, "summary")
 
@@ -106,6 +107,7 @@ CASES = [
     Case(scales.pick, {"scale": "paper", "smoke": 1, "book": 2, "paper": 3}),
     # ---------------------------------------------------------------- record
     Case(record, {"name": "x", "value": 1.5, "display": False}),
+    Case(records, {"x": 1.5, "y": [1, 2]}),
     Case(claim, {"name": "c", "value": 1.0, "kind": "oracle", "lo": 0.0, "hi": 2.0,
                  "target": None, "tol": None, "samples": None, "scale": None, "what": "x"}),
     Case(claim, {"name": "c", "value": 1e-12, "kind": "identity", "target": 0.0, "tol": 1e-10,
