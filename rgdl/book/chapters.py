@@ -37,7 +37,9 @@ def repo_root(start=None) -> Path:
     Without ``start``: from the current folder first, then from the package's own
     folder (so ``python -m rgdl`` works anywhere inside a clone).
     """
-    starts = [Path(start)] if start else [Path.cwd(), Path(__file__).resolve().parent]
+    if start is not None:
+        start = _folder("start", start)
+    starts = [start] if start else [Path.cwd(), Path(__file__).resolve().parent]
     for here in starts:
         here = here.resolve()
         for folder in (here, *here.parents):
@@ -46,6 +48,22 @@ def repo_root(start=None) -> Path:
     raise FileNotFoundError(
         f"no _toc.yml found above {starts[0]}; run from a clone of the repository"
     )
+
+
+def _path(name: str, value) -> Path:
+    """``value`` as a Path; ``TypeError``/``ValueError`` naming ``name`` if it cannot be one."""
+    if isinstance(value, bool) or not isinstance(value, (str, os.PathLike)):
+        raise TypeError(f"{name} must be a path (str or os.PathLike); got {type(value).__name__}")
+    if str(value) == "":
+        raise ValueError(f"{name} must not be empty")
+    return Path(value)
+
+
+def _folder(name: str, value) -> Path:
+    path = _path(name, value)
+    if not path.is_dir():
+        raise ValueError(f"{name} {str(path)!r} is not a folder")
+    return path
 
 
 def _toc_files(node) -> list[str]:
@@ -73,7 +91,9 @@ class Chapter:
 
 def list_chapters(root=None) -> list[Chapter]:
     """The notebook chapters named in ``_toc.yml``, in book order."""
-    root = Path(root) if root is not None and (Path(root) / "_toc.yml").is_file() else repo_root(root)
+    if root is not None:
+        root = _folder("root", root)
+    root = root if root is not None and (root / "_toc.yml").is_file() else repo_root(root)
     toc = yaml.safe_load((root / "_toc.yml").read_text())
     chapters = []
     for entry in _toc_files(toc):
@@ -86,8 +106,16 @@ def list_chapters(root=None) -> list[Chapter]:
 
 
 def select(names, root=None) -> list[Chapter]:
-    """Chapters by name (all when ``names`` is empty); unknown names raise ``ValueError``."""
+    """Chapters by name (all when ``names`` is empty); unknown names raise ``ValueError``.
+
+    ``names`` is a list of chapter names (``00_prelude``), number prefixes (``00``) or
+    notebook paths; a single string is taken as one name.
+    """
     chapters = list_chapters(root)
+    if isinstance(names, (str, os.PathLike)):
+        names = [names]
+    if not isinstance(names, (list, tuple)):
+        raise TypeError(f"names must be a list of chapter names; got {type(names).__name__}")
     if not names:
         return chapters
     by_name = {c.name: c for c in chapters}
@@ -104,7 +132,7 @@ def select(names, root=None) -> list[Chapter]:
             unknown.append(str(name))
     if unknown:
         raise ValueError(
-            f"unknown chapter {', '.join(map(repr, unknown))}; chapters are: "
+            f"names: unknown chapter {', '.join(map(repr, unknown))}; chapters are: "
             + ", ".join(c.name for c in chapters)
         )
     return picked
@@ -196,11 +224,11 @@ def execute(chapter: Chapter, scale: str, output, *, timeout: float | None = Non
 
 def read_results(path) -> dict:
     """The chapters' entries of a ``results.json`` ({} if absent); ``ValueError`` if it is not one."""
-    path = Path(path)
+    path = _path("path", path)
     if not path.exists():
         return {}
     if not path.is_file():
-        raise ValueError(f"{path} is not a file; move it out of the way")
+        raise ValueError(f"path {str(path)!r} is not a file; move it out of the way")
     try:
         results = json.loads(path.read_text())
     except (ValueError, UnicodeDecodeError, OSError) as err:
@@ -215,7 +243,7 @@ def check_out(out) -> Path:
     """Make ``out`` a writable folder for a reproduction, or raise ``ValueError`` saying why."""
     import tempfile
 
-    out = Path(out)
+    out = _path("out", out)
     if out.exists() and not out.is_dir():
         raise ValueError(f"--out {out} is a file, not a folder")
     try:
