@@ -131,10 +131,11 @@ def repository(root=None) -> tuple[str, str]:
     """
     import yaml
 
-    from .chapters import repo_root
+    from .chapters import _folder, repo_root
 
     if root is not None:
         _path("root", root)
+        root = _folder("root", root)
     config = yaml.safe_load((repo_root(root) / "_config.yml").read_text())
     repo = config.get("repository") or {}
     url = repo.get("url")
