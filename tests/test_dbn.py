@@ -5,12 +5,15 @@ The locality measures are tested in tests/test_locality.py.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
 
 from rgdl import dbn as D
 from rgdl import ising
+from rgdl.core import io
 from rgdl.dbn import locality as lo
 
 
@@ -91,12 +94,14 @@ def test_per_layer_hyperparameters_and_bad_arguments():
 def test_checkpoints_resume_layer_by_layer(tmp_path, monkeypatch):
     x = _toy_data()
     full = D.train(x, checkpoint_dir=tmp_path / "a", **_TOY)
-    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["layer1.pt", "layer2.pt",
-                                                                  "layer3.pt"]
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == [
+        "layer1.pt", "layer1.pt.sha256", "layer2.pt", "layer2.pt.sha256", "layer3.pt",
+        "layer3.pt.sha256"]
     # an interrupted run: only layer 1 finished; resuming retrains 2 and 3 identically
     part = tmp_path / "b"
     part.mkdir()
-    (part / "layer1.pt").write_bytes((tmp_path / "a" / "layer1.pt").read_bytes())
+    for name in ("layer1.pt", "layer1.pt.sha256"):  # a finished layer and its hash sidecar
+        (part / name).write_bytes((tmp_path / "a" / name).read_bytes())
     calls = []
     real_fit = D.stack.fit
     monkeypatch.setattr(D.stack, "fit", lambda *a, **k: calls.append(1) or real_fit(*a, **k))
@@ -293,3 +298,152 @@ def test_single_layer_dbn_generates_from_its_rbm():
     assert net.generate(4, 3, seed=0).shape == (4, 16)
     assert net.generate(4, 3, seed=0, start=x[:2]).shape == (2, 16)
     assert net.reconstruct(x[:3], 1).shape == (3, 16)
+
+
+# ------------------------------------------------------- integrity of written layers (#13)
+DAMAGES = ["truncate", "empty", "garbage", "flip", "no_sidecar", "bad_sidecar"]
+_TINY_EXP = {"sizes": (4, 2), "epochs": 2, "batch_size": 8, "progress": False, "device": "cpu"}
+
+
+def _cached_run(**kw):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        run = D.experiment(4, 0.3, 24, 8, seed=1, **_TINY_EXP, **kw)
+    return run, [w for w in caught if issubclass(w.category, RuntimeWarning)
+                 and "DBN cache" in str(w.message)]
+
+
+@pytest.mark.parametrize("how", DAMAGES)
+def test_damaged_cached_layer_is_reported_moved_aside_and_retrained(tmp_path, monkeypatch, how,
+                                                                    damage):
+    monkeypatch.setenv("RGDL_CACHE", str(tmp_path))
+    first, warned = _cached_run()
+    assert warned == []
+    (folder,) = (tmp_path / "dbn").iterdir()
+    layer1 = folder / "layer1.pt"
+    assert io.sidecar(layer1).is_file()
+    damage(layer1, how)
+    again, warned = _cached_run()
+    assert len(warned) == 1 and "layer1.pt" in str(warned[0].message)
+    assert "\n" not in str(warned[0].message)
+    assert (folder / "layer1.pt.corrupt").exists()
+    io.verify(layer1)                                     # regenerated, with a good sidecar
+    for a, b in zip(first.dbn.rbms, again.dbn.rbms):      # retrained to the same numbers
+        torch.testing.assert_close(a.W, b.W, rtol=0, atol=0)
+    assert _cached_run()[1] == []                         # and now simply loaded
+
+
+def test_damaged_cached_training_checkpoint_is_moved_aside(tmp_path, monkeypatch):
+    monkeypatch.setenv("RGDL_CACHE", str(tmp_path))
+    first, _ = _cached_run()
+    (folder,) = (tmp_path / "dbn").iterdir()
+    for name in ("layer2.pt", "layer2.pt.sha256"):       # layer 2 "interrupted" ...
+        (folder / name).unlink()
+    (folder / "layer2.training.pt").write_bytes(b"\x00garbage")   # ... with a broken checkpoint
+    again, warned = _cached_run()
+    assert len(warned) == 1 and "layer2.training.pt" in str(warned[0].message)
+    assert (folder / "layer2.training.pt.corrupt").exists()
+    torch.testing.assert_close(first.dbn.rbms[1].W, again.dbn.rbms[1].W, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("how", DAMAGES)
+def test_damaged_layer_in_a_users_checkpoint_dir_is_refused(tmp_path, how, damage):
+    x = _toy_data(n=40)
+    D.train(x, checkpoint_dir=tmp_path, **{**_TOY, "batch_size": 8})
+    damage(tmp_path / "layer2.pt", how)
+    with pytest.raises(io.CorruptFileError, match="layer2.pt") as err:
+        D.train(x, checkpoint_dir=tmp_path, **{**_TOY, "batch_size": 8})
+    assert "\n" not in str(err.value) and "checkpoint_dir" in str(err.value)
+    assert (tmp_path / "layer2.pt").exists()              # left for the user, not moved
+    with pytest.raises(ValueError, match="corrupt"):
+        D.train(x, checkpoint_dir=tmp_path, corrupt="ignore", **_TOY)
+
+
+@pytest.mark.parametrize("how", DAMAGES)
+def test_dbn_load_refuses_a_damaged_layer(tmp_path, how, damage):
+    net = D.train(_toy_data(n=40), **{**_TOY, "batch_size": 8})
+    folder = net.save(tmp_path / "net")
+    loaded = D.DBN.load(folder)
+    for a, b in zip(net.rbms, loaded.rbms):
+        torch.testing.assert_close(a.W, b.W, rtol=0, atol=0)
+    damage(folder / "layer3.pt", how)
+    with pytest.raises(io.CorruptFileError, match="layer3.pt") as err:
+        D.DBN.load(folder)
+    assert "\n" not in str(err.value)
+    assert D.DBN.load(folder, n_layers=2).n_layers == 2   # the intact layers still load
+
+
+def test_a_hash_valid_file_that_is_not_a_layer_is_refused(tmp_path):
+    io.save_checked(tmp_path / "layer1.pt", {"format": 1, "rbm": {"W": torch.zeros(2)}})
+    with pytest.raises(io.CorruptFileError, match="not a DBN layer"):
+        D.DBN.load(tmp_path)
+
+
+def test_path_arguments_are_checked(tmp_path):
+    net = D.train(_toy_data(n=40), **{**_TOY, "sizes": (2,), "batch_size": 8})
+    for bad in (None, 3, ""):
+        with pytest.raises(TypeError, match="folder"):
+            net.save(bad)
+        with pytest.raises(TypeError, match="folder"):
+            D.DBN.load(bad)
+        if bad is not None:
+            with pytest.raises(TypeError, match="checkpoint_dir"):
+                D.train(_toy_data(n=40), checkpoint_dir=bad, **_TOY)
+    with pytest.raises(FileNotFoundError, match="folder"):
+        D.DBN.load(tmp_path / "absent")
+    with pytest.raises(FileNotFoundError, match="layer1"):
+        D.DBN.load(tmp_path)
+
+
+# ------------------------------------------------------------------ other #13 items
+def test_units_to_spins_refuses_nan_and_values_outside_the_unit_interval():
+    for bad in (np.nan, -0.1, 1.5, np.inf):
+        v = np.full((2, 16), 0.5)
+        v[1, 3] = bad
+        with pytest.raises(ValueError, match="v "):
+            D.units_to_spins(v)
+    with pytest.raises(TypeError, match="sample"):
+        D.units_to_spins(np.full((2, 16), 0.5), sample="yes")
+    with pytest.raises(TypeError, match="L"):
+        D.units_to_spins(np.full((2, 16), 0.5), L=4.0)
+
+
+def test_experiment_without_cache_writes_nothing(tmp_path, monkeypatch):
+    monkeypatch.setenv("RGDL_CACHE", str(tmp_path))
+    D.experiment(4, 0.3, 24, 8, cache=False, **_TINY_EXP)
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+
+
+@pytest.mark.parametrize("epochs", [2.5, -0.5, -1, 2**40, float("nan"), True])
+def test_fractional_negative_or_huge_epochs_are_refused(epochs):
+    with pytest.raises((TypeError, ValueError), match="epochs"):
+        D.train(_toy_data(n=40), **{**_TOY, "batch_size": 8, "epochs": epochs})
+    with pytest.raises((TypeError, ValueError), match="epochs"):
+        D.train(_toy_data(n=40), **{**_TOY, "batch_size": 8, "epochs": [1, epochs, 1]})
+
+
+def test_data_outside_the_unit_interval_is_refused_before_training():
+    x = _toy_data(n=40).numpy()
+    for bad in (np.nan, 2.0, -1.0):
+        y = x.copy()
+        y[0, 0] = bad
+        with pytest.raises(ValueError, match="data"):
+            D.train(y, **_TOY)
+        with pytest.raises(ValueError, match="heldout"):
+            D.train(x, heldout=y, **_TOY)
+    with pytest.raises(TypeError, match="data"):
+        D.train("bogus", **_TOY)
+    with pytest.raises(ValueError, match="sizes"):
+        D.train(x, **{**_TOY, "sizes": (2**40,)})
+
+
+def test_damaged_training_checkpoint_in_a_users_checkpoint_dir_is_refused(tmp_path):
+    x = _toy_data(n=40)
+    small = {**_TOY, "batch_size": 8}
+    D.train(x, checkpoint_dir=tmp_path, **small)
+    for name in ("layer3.pt", "layer3.pt.sha256"):
+        (tmp_path / name).unlink()
+    (tmp_path / "layer3.training.pt").write_bytes(b"\x00garbage")
+    with pytest.raises(io.CorruptFileError, match="layer3.training.pt"):
+        D.train(x, checkpoint_dir=tmp_path, **small)
+    assert (tmp_path / "layer3.training.pt").exists()

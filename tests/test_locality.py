@@ -141,3 +141,44 @@ def test_locality_rejects_bad_input():
         lo.window_fraction(np.ones((4, 4)), 5)
     with pytest.raises(ValueError, match="finite"):
         lo.radius_of_gyration(np.full((4, 4), np.nan))
+
+
+# ------------------------------------------------------- validation at the door (#13)
+def test_power_that_overflows_or_underflows_the_weights_is_refused_naming_it():
+    f = np.full((1, 4, 4), 1e10)
+    with pytest.raises(ValueError, match="power"):
+        lo.radius_of_gyration(f, power=50.0)          # 1e500 overflows
+    with pytest.raises(ValueError, match="power"):
+        lo.radius_of_gyration(np.full((1, 4, 4), 1e-10), power=50.0)   # 1e-500 vanishes
+    for bad in (0.0, -1.0, np.nan, np.inf, 1e300):
+        with pytest.raises(ValueError, match="power"):
+            lo.field_weights(f, power=bad)
+    with pytest.raises(TypeError, match="power"):
+        lo.field_weights(f, power="2")
+
+
+def test_torus_moments_checks_its_marginal():
+    var, _ = lo.torus_moments(np.full((2, 5), 0.2))
+    np.testing.assert_allclose(var, [2.0, 2.0])       # 5 consecutive integers: (25 - 1)/12
+    for bad in (np.array([0.5, 0.6]), np.array([1.5, -0.5]), np.array([np.nan, 1.0]),
+                np.array([]), "bogus"):
+        with pytest.raises((TypeError, ValueError), match="marginal"):
+            lo.torus_moments(bad)
+
+
+def test_as_images_and_unpermute_check_their_arguments():
+    cols = np.arange(32.0).reshape(16, 2)
+    assert lo.as_images(cols, L=4).shape == (2, 4, 4)
+    with pytest.raises(TypeError, match="L"):
+        lo.as_images(cols, L=4.0)
+    with pytest.raises(ValueError, match="columns"):
+        lo.as_images(np.full((16, 2), np.nan))
+    with pytest.raises(TypeError, match="columns"):
+        lo.as_images("bogus")
+    with pytest.raises(TypeError, match="permutation"):
+        lo.unpermute(cols, np.arange(16.0))           # float indices are not a permutation
+    with pytest.raises((TypeError, ValueError), match="columns"):
+        lo.unpermute("bogus", np.arange(16))
+    perm = np.random.default_rng(0).permutation(16)
+    np.testing.assert_array_equal(lo.unpermute(cols[perm.argsort()], perm)[perm],
+                                  cols[perm.argsort()])

@@ -29,10 +29,22 @@ import torch
 from .. import ising
 from ..core import runtime
 from ..core.io import cache_dir
-from ..core.validate import positive_int
+from ..core.validate import positive_float, positive_int
 from . import locality
-from .stack import (PAPER_SIZES, DBN, _per_layer, _source_hash, spins_to_units, train,
-                    units_to_spins)
+from .stack import (DBN, MAX_STEPS, MAX_UNITS, PAPER_SIZES, _check_bool, _per_layer,
+                    _source_hash, spins_to_units, train, units_to_spins)
+
+#: Epochs between the training checkpoints of a cached run (unless ``settings`` name
+#: ``checkpoint_every``): each checkpoint is two fsync'ed atomic writes, which cost more
+#: than a small layer's epoch; resuming is bit-identical from any epoch.
+CACHE_CHECKPOINT_EVERY = 10
+
+#: Largest seed (``seed + 1_000_003`` must stay a valid seed for the site permutation).
+_MAX_SEED = 2**63 - 1
+
+
+def _check_seed(name: str, seed) -> int:
+    return positive_int(name, seed, minimum=0, maximum=_MAX_SEED)
 
 __all__ = ["experiment", "layer_localization", "ensemble", "locality_table", "control_table",
            "reconstruction_flow", "free_energy_gaps", "BlockSpinRun", "Ensemble",
@@ -54,8 +66,14 @@ def layer_localization(dbn: DBN, *, power=1.0, window=None, permutation=None,
     ``q75``, ``baseline_median``...), and the window fractions when ``window``
     (an int, or one int per layer) is given.
     """
-    out = []
+    if not isinstance(dbn, DBN):
+        raise TypeError(f"dbn must be a DBN; got {type(dbn).__name__}")
+    baseline_seed = _check_seed("baseline_seed", baseline_seed)
+    power = positive_float("power", power)
     windows = _per_layer("window", window, dbn.n_layers)
+    windows = [None if w is None else positive_int(f"window[{i}]" if isinstance(window, (
+        list, tuple)) else "window", w, maximum=MAX_UNITS) for i, w in enumerate(windows)]
+    out = []
     for i, r in enumerate(dbn.receptive_fields()):
         cols = r.numpy()
         if permutation is not None:
@@ -126,14 +144,19 @@ def experiment(L, K, n_train, n_heldout=500, *, sizes=PAPER_SIZES, shuffle_sites
 
     With ``cache`` the layers are checkpointed under
     ``rgdl.core.io.cache_dir()/dbn/<key>``, the key a hash of every argument and of
-    the training code, so a rerun loads them and an interrupted run resumes.
+    the training code, so a rerun loads them and an interrupted run resumes (from
+    a checkpoint every :data:`CACHE_CHECKPOINT_EVERY` epochs by default); a
+    damaged cached layer (failing its hash sidecar) is reported in one
+    ``RuntimeWarning``, moved aside and retrained. ``cache=False`` neither reads
+    nor writes any cache, the Ising data set's included.
     Returns a :class:`BlockSpinRun` (``seconds``: wall time of data and training).
     """
-    n_train = positive_int("n_train", n_train)
-    n_heldout = positive_int("n_heldout", n_heldout)
+    n_train, n_heldout, seed, power = _check_experiment_args(
+        L, n_train, n_heldout, sizes, shuffle_sites, data_seed, seed, power, windows, cache,
+        progress)
     t0 = time.perf_counter()
-    configs, info = ising.dataset(L, K, n_train + n_heldout, seed=data_seed, progress=progress,
-                                  return_info=True)
+    configs, info = ising.dataset(L, K, n_train + n_heldout, seed=data_seed, cache=cache,
+                                  progress=progress, return_info=True)
     ess = ising.effective_sample_size(configs, chains=info.get("chains", 1))
     data = {"n": int(ess["n"]), "n_eff": float(ess["n_eff"]),
             "nn": float(ising.nn_correlation(configs).mean()),
@@ -151,8 +174,9 @@ def experiment(L, K, n_train, n_heldout=500, *, sizes=PAPER_SIZES, shuffle_sites
         text = json.dumps(spec, sort_keys=True, default=str)
         key = hashlib.sha256(text.encode()).hexdigest()[:20]
         folder = cache_dir() / "dbn" / key
+        settings = {"checkpoint_every": CACHE_CHECKPOINT_EVERY, **settings}
     net = train(x[:n_train], sizes, heldout=x[n_train:], seed=seed, checkpoint_dir=folder,
-                progress=progress, device=device, **settings)
+                progress=progress, device=device, corrupt="regenerate", **settings)
     seconds = time.perf_counter() - t0
     loc = layer_localization(net, power=power, window=windows, permutation=permutation,
                              baseline_seed=seed, L=L)
@@ -160,6 +184,27 @@ def experiment(L, K, n_train, n_heldout=500, *, sizes=PAPER_SIZES, shuffle_sites
                         heldout_spins=configs[n_train:], heldout=x[n_train:],
                         permutation=permutation, info=info, data=data, localization=loc,
                         seconds=seconds)
+
+
+def _check_experiment_args(L, n_train, n_heldout, sizes, shuffle_sites, data_seed, seed, power,
+                           windows, cache, progress):
+    """The arguments of :func:`experiment` checked before any data are drawn."""
+    positive_int("L", L, minimum=2, maximum=4096)
+    n_train = positive_int("n_train", n_train, maximum=MAX_STEPS)
+    n_heldout = positive_int("n_heldout", n_heldout, maximum=MAX_STEPS)
+    if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__"):
+        raise TypeError(f"sizes must be a sequence of ints; got {type(sizes).__name__}")
+    if len(sizes) == 0:
+        raise ValueError("sizes must name at least one hidden layer")
+    for i, w in enumerate(_per_layer("windows", windows, len(sizes))):
+        if w is not None:
+            positive_int(f"windows[{i}]" if isinstance(windows, (list, tuple)) else "windows",
+                         w, maximum=L)
+    _check_bool("shuffle_sites", shuffle_sites)
+    _check_bool("cache", cache)
+    _check_bool("progress", progress)
+    _check_seed("data_seed", data_seed)
+    return n_train, n_heldout, _check_seed("seed", seed), positive_float("power", power)
 
 
 # ------------------------------------------------------------------------------ ensembles
@@ -212,10 +257,17 @@ def ensemble(L, K, n_train, n_heldout, *, jobs=None, seeds=(0,), data_seeds=None
     jobs = {"main": {}} if jobs is None else jobs
     if not isinstance(jobs, dict) or not jobs or not all(isinstance(v, dict) for v in jobs.values()):
         raise TypeError("jobs must be a non-empty dict name -> dict of changes")
-    seeds = [positive_int(f"seeds[{i}]", s, minimum=0) for i, s in enumerate(seeds)]
+    for name, value in (("seeds", seeds), ("data_seeds", data_seeds)):
+        if (value is not None or name == "seeds") and (isinstance(value, (str, bytes, dict))
+                                                       or not hasattr(value, "__iter__")):
+            raise TypeError(f"{name} must be a sequence of ints; got {type(value).__name__}")
+    seeds = [_check_seed(f"seeds[{i}]", s) for i, s in enumerate(seeds)]
     if not seeds:
         raise ValueError("seeds must hold at least one seed")
-    data_seeds = list(range(len(seeds))) if data_seeds is None else list(data_seeds)
+    data_seeds = list(range(len(seeds))) if data_seeds is None else [
+        _check_seed(f"data_seeds[{i}]", s) for i, s in enumerate(data_seeds)]
+    if workers is not None:
+        workers = positive_int("workers", workers, maximum=1024)
     if len(data_seeds) != len(seeds):
         raise ValueError(f"data_seeds has {len(data_seeds)} entries; seeds has {len(seeds)}")
     t0 = time.perf_counter()
@@ -276,6 +328,9 @@ def locality_table(run: BlockSpinRun, *, core_power=8.0) -> LocalityTable:
     """
     if not isinstance(run, BlockSpinRun):
         raise TypeError(f"run must be a BlockSpinRun; got {type(run).__name__}")
+    core_power = positive_float("core_power", core_power)
+    if core_power > locality.MAX_POWER:
+        raise ValueError(f"core_power must be <= {locality.MAX_POWER:g}; got {core_power:g}")
     core = layer_localization(run.dbn, power=core_power, permutation=run.permutation, L=run.L)
     loc = run.localization
 
@@ -339,6 +394,8 @@ class ReconstructionFlow:
     @property
     def abs_m_rise(self) -> float:
         """Smallest rise of <|m|> from one layer's reconstructions to the next (> 0: rises)."""
+        if len(self.recon_abs_m) < 2:
+            raise ValueError("recon_abs_m: abs_m_rise needs reconstructions from >= 2 layers")
         return float(np.diff(self.recon_abs_m).min())
 
     @property
@@ -366,6 +423,7 @@ def reconstruction_flow(run: BlockSpinRun, *, seed=0) -> ReconstructionFlow:
     """
     if not isinstance(run, BlockSpinRun):
         raise TypeError(f"run must be a BlockSpinRun; got {type(run).__name__}")
+    seed = _check_seed("seed", seed)
     net, L = run.dbn, run.L
     held_m = ising.magnetization(run.heldout_spins)
     abs_m, nn, kept = [], [], []

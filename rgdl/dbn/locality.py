@@ -53,6 +53,12 @@ import numbers
 import numpy as np
 
 from ..core import runtime
+from ..core.validate import elements, positive_int, real_array
+
+#: Largest lattice side the measures accept (the cut matrices are L x L).
+MAX_L = 1 << 14
+#: Largest exponent of the weights ``|r|^power`` (beyond it they overflow or vanish).
+MAX_POWER = 100.0
 
 __all__ = [
     "as_images", "field_weights", "circular_center", "torus_moments", "radius_of_gyration",
@@ -67,7 +73,7 @@ def _as_array(fields) -> np.ndarray:
         arr = np.asarray(fields, dtype=np.float64)
     except (TypeError, ValueError):
         raise TypeError("fields must be an array of numbers") from None
-    if arr.ndim < 2 or arr.shape[-1] != arr.shape[-2] or arr.shape[-1] < 1:
+    if arr.ndim < 2 or arr.shape[-1] != arr.shape[-2] or arr.shape[-1] < 1 or arr.size == 0:
         raise ValueError(f"fields must have shape (..., L, L); got {arr.shape}")
     if not np.all(np.isfinite(arr)):
         raise ValueError("fields contains non-finite values")
@@ -75,8 +81,10 @@ def _as_array(fields) -> np.ndarray:
 
 
 def _check_power(power) -> float:
-    if isinstance(power, bool) or not isinstance(power, numbers.Real) or not power > 0:
-        raise ValueError(f"power must be a positive number; got {power!r}")
+    if isinstance(power, bool) or not isinstance(power, numbers.Real):
+        raise TypeError(f"power must be a positive number; got {type(power).__name__}")
+    if not 0 < power <= MAX_POWER:
+        raise ValueError(f"power must be a number in (0, {MAX_POWER:g}]; got {power!r}")
     return float(power)
 
 
@@ -86,16 +94,14 @@ def as_images(columns, L: int | None = None) -> np.ndarray:
     Sites are in row-major order (site ``i * L + j`` is row ``i``, column ``j``),
     the order of ``configs.reshape(n, -1)``.
     """
-    if hasattr(columns, "detach"):
-        columns = columns.detach().cpu().numpy()
-    cols = np.asarray(columns, dtype=np.float64)
+    cols = real_array("columns", columns, ndim=(1, 2), min_size=1)
     if cols.ndim == 1:
         cols = cols[:, None]
-    if cols.ndim != 2:
-        raise ValueError(f"columns must have shape (L*L, n_units); got {cols.shape}")
     n_sites = cols.shape[0]
     if L is None:
         L = int(round(np.sqrt(n_sites)))
+    else:
+        L = positive_int("L", L, maximum=MAX_L)
     if L * L != n_sites:
         raise ValueError(f"columns has {n_sites} rows, not L*L for L={L}")
     return np.ascontiguousarray(cols.T.reshape(-1, L, L))
@@ -104,10 +110,19 @@ def as_images(columns, L: int | None = None) -> np.ndarray:
 def field_weights(fields, power: float = 1.0) -> np.ndarray:
     """The weights ``w_x = |r_x|^power`` (shape of ``fields``); zero fields raise ``ValueError``."""
     arr = _as_array(fields)
-    w = np.abs(arr) ** _check_power(power)
+    power = _check_power(power)
+    with np.errstate(over="ignore", under="ignore"):
+        w = np.abs(arr) ** power
     total = w.sum(axis=(-1, -2))
+    if not np.all(np.isfinite(total)):
+        raise ValueError(f"power={power:g} makes the weights |r|**power overflow; use a smaller "
+                         "power or rescale the fields")
     if np.any(total <= 0):
-        raise ValueError("every field needs some non-zero weight (an all-zero field has no centre)")
+        if np.any(np.abs(arr).sum(axis=(-1, -2))[total <= 0] > 0):
+            raise ValueError(f"power={power:g} makes the weights |r|**power vanish; use a "
+                             "smaller power or rescale the fields")
+        raise ValueError("fields: every field needs some non-zero weight "
+                         "(an all-zero field has no centre)")
     return w
 
 
@@ -155,8 +170,13 @@ def torus_moments(marginal) -> tuple[np.ndarray, np.ndarray]:
     -------
     variance, centre : arrays (...,)
     """
-    m = np.asarray(marginal, dtype=np.float64)
+    m = real_array("marginal", marginal, min_size=1)
+    if m.ndim < 1 or m.shape[-1] > MAX_L:
+        raise ValueError(f"marginal must have shape (..., L) with L <= {MAX_L}; got {m.shape}")
+    if np.any(m < 0) or not np.allclose(m.sum(axis=-1), 1.0, rtol=0, atol=1e-9):
+        raise ValueError("marginal must hold non-negative weights summing to 1 along its last axis")
     L = m.shape[-1]
+    elements("marginal", m.size // L, L, 2 * L)
     x = np.arange(L)
     pos = np.mod(x[None, :] - x[:, None], L).astype(np.float64)  # pos[k, x] = p_k(x)
     mean = m @ pos.T  # (..., L): mean of p_k for each cut k
@@ -193,8 +213,7 @@ def uniform_radius(L: int) -> float:
     Per axis the best cut leaves ``L`` consecutive integers with equal weight,
     whose variance is ``(L^2 - 1) / 12``; the two axes add.
     """
-    if isinstance(L, bool) or not isinstance(L, numbers.Integral) or L < 1:
-        raise ValueError(f"L must be a positive int; got {L!r}")
+    L = positive_int("L", L)
     return float(np.sqrt((L * L - 1) / 6.0))
 
 
@@ -258,10 +277,16 @@ def unpermute(columns, permutation) -> np.ndarray:
     ``(n_sites, ...)``, lives on site ``permutation[j]``: the result ``u``
     has ``u[permutation[j]] = r[j]``.
     """
+    real_array("columns", columns, min_size=1)
     if hasattr(columns, "detach"):
         columns = columns.detach().cpu().numpy()
     cols = np.asarray(columns)
-    perm = np.asarray(permutation)
+    if cols.ndim < 1:
+        raise ValueError(f"columns must have shape (n_sites, ...); got {cols.shape}")
+    perm = np.asarray(permutation.detach().cpu() if hasattr(permutation, "detach")
+                      else permutation)
+    if perm.dtype.kind not in "iu":
+        raise TypeError(f"permutation must be an array of ints; got dtype {perm.dtype}")
     if perm.ndim != 1 or perm.shape[0] != cols.shape[0] or not np.array_equal(
             np.sort(perm), np.arange(cols.shape[0])):
         raise ValueError(f"permutation must be a permutation of range({cols.shape[0]})")

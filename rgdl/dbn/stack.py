@@ -32,6 +32,13 @@ Checkpoints
     trainer); a layer in training is checkpointed every epoch by ``fit``. A
     rerun with the same arguments loads finished layers and resumes the
     unfinished one; a directory made by a different run raises ``ValueError``.
+    Every file carries a SHA-256 sidecar (:func:`rgdl.core.io.save_checked`). A
+    damaged file in a user's ``checkpoint_dir`` is refused with one
+    :class:`rgdl.core.io.CorruptFileError` line (``corrupt="refuse"``, the default:
+    the file may hold hours of training, so it is left for the user to inspect);
+    with ``corrupt="regenerate"`` (the cache of :func:`rgdl.dbn.experiment`) it is
+    reported in one ``RuntimeWarning`` line, moved aside to ``<name>.corrupt``
+    (:func:`rgdl.core.io.quarantine`) and retrained.
 
 Passes (methods of :class:`DBN`)
     ``up``: ``h^(l) = P(h^(l) = 1 | h^(l-1))``, ``h^(0) = v`` (mean field, or
@@ -55,16 +62,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import warnings
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from ..core import runtime
-from ..core.io import atomic_path
+from ..core.io import CorruptFileError, load_checked, quarantine, save_checked, verify
+from ..core.validate import elements, one_of, positive_int, real_array
 from ..rbm import RBM, fit
+from ..rbm.model import check_device
 from ..rbm.training import HYPERPARAMETERS, TrainingConfig
-from ..core.validate import one_of, positive_int
 
 __all__ = ["DBN", "train", "receptive_fields", "spins_to_units", "units_to_spins",
            "PAPER_SIZES", "PAPER_SETTINGS", "MIXED_MIN_WEIGHTS"]
@@ -90,6 +100,10 @@ _KEYED = ("epochs", "batch_size", "lr", "k", "momentum", "final_momentum", "mome
           "l1", "weight_decay", "matmul_dtype")
 _FORMAT = 1
 
+#: Largest layer (units) and number of samples or Gibbs steps a call accepts.
+MAX_UNITS = 1 << 20
+MAX_STEPS = 1 << 24
+
 
 def spins_to_units(configs) -> torch.Tensor:
     """Ising configurations (n, L, L) or (n, N) of +/-1 as 0/1 float rows (n, N): ``v = (s + 1)/2``.
@@ -111,15 +125,17 @@ def units_to_spins(v, L: int | None = None, seed=None, sample: bool = True) -> n
     """Visible probabilities or 0/1 units (n, N) back to +/-1 spins (n, L, L), int8.
 
     With ``sample`` each spin is drawn, ``P(s = +1) = p``; otherwise it is the
-    sign of ``p - 1/2`` (ties to +1).
+    sign of ``p - 1/2`` (ties to +1). ``v`` must lie in [0, 1] (NaN is refused).
     """
-    if hasattr(v, "detach"):
-        v = v.detach().cpu().numpy()
-    p = np.asarray(v, dtype=np.float64)
-    if p.ndim != 2:
-        raise ValueError(f"v must have shape (n, N); got {p.shape}")
+    p = real_array("v", v, ndim=2)
+    if p.size and not ((p >= 0) & (p <= 1)).all():
+        raise ValueError("v must hold probabilities in [0, 1]; found values outside")
+    if not isinstance(sample, bool):
+        raise TypeError(f"sample must be a bool; got {type(sample).__name__}")
     if L is None:
         L = int(round(np.sqrt(p.shape[1])))
+    else:
+        L = positive_int("L", L, maximum=MAX_UNITS)
     if L * L != p.shape[1]:
         raise ValueError(f"v has {p.shape[1]} columns, not L*L for L={L}")
     up = runtime.rng(seed).random(p.shape) < p if sample else p >= 0.5
@@ -138,10 +154,17 @@ def receptive_fields(weights) -> list[torch.Tensor]:
     list of tensors, ``r^(l)`` of shape (n_0, n_l): column ``j`` is the field of
     hidden unit ``j`` of layer ``l`` on the visible units.
     """
+    if isinstance(weights, (str, bytes)) or not hasattr(weights, "__iter__"):
+        raise TypeError(f"weights must be a sequence of matrices; got {type(weights).__name__}")
     out = []
     r = None
     for i, w in enumerate(weights):
-        w = torch.as_tensor(w.detach() if hasattr(w, "detach") else w)
+        if isinstance(w, torch.Tensor):
+            w = w.detach()
+            if not torch.isfinite(w).all():
+                raise ValueError(f"weights[{i}] contains NaN or infinite values")
+        else:
+            w = torch.as_tensor(real_array(f"weights[{i}]", w, ndim=2))
         if w.dim() != 2:
             raise ValueError(f"weights[{i}] must be a matrix; got shape {tuple(w.shape)}")
         if r is not None and r.shape[1] != w.shape[0]:
@@ -154,6 +177,18 @@ def receptive_fields(weights) -> list[torch.Tensor]:
     return out
 
 
+def _check_path(name: str, path) -> Path:
+    if isinstance(path, bool) or not isinstance(path, (str, os.PathLike)) or str(path) == "":
+        raise TypeError(f"{name} must be a non-empty str or Path; got {path!r}")
+    return Path(path)
+
+
+def _check_bool(name: str, value) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a bool; got {type(value).__name__}")
+    return bool(value)
+
+
 def _per_layer(name: str, value, n_layers: int) -> list:
     if isinstance(value, (list, tuple)):
         if len(value) != n_layers:
@@ -163,11 +198,19 @@ def _per_layer(name: str, value, n_layers: int) -> list:
 
 
 def _as_units(name: str, data) -> torch.Tensor:
-    x = data if isinstance(data, torch.Tensor) else torch.as_tensor(np.asarray(data, np.float32))
-    if x.dim() != 2:
-        raise ValueError(f"{name} must have shape (n_samples, n_visible); got {tuple(x.shape)}")
-    if x.shape[0] == 0:
-        raise ValueError(f"{name} is empty")
+    """``data`` as a 2-D tensor of units in [0, 1] (checked before any cast; NaN refused)."""
+    if isinstance(data, torch.Tensor):
+        x = data
+        if x.dim() != 2:
+            raise ValueError(f"{name} must have shape (n_samples, n_visible); "
+                             f"got {tuple(x.shape)}")
+    else:
+        x = torch.as_tensor(real_array(name, data, ndim=2, finite=False).astype(np.float32))
+    if x.shape[0] == 0 or x.shape[1] == 0:
+        raise ValueError(f"{name} is empty (shape {tuple(x.shape)})")
+    if x.is_complex() or not bool(((x >= 0) & (x <= 1)).all()):
+        raise ValueError(f"{name} must hold 0/1 units or probabilities in [0, 1]; "
+                         "found other values (or NaN)")
     return x
 
 
@@ -193,6 +236,8 @@ class DBN:
     """
 
     def __init__(self, rbms, history=None, config=None):
+        if isinstance(rbms, (str, bytes)) or not hasattr(rbms, "__iter__"):
+            raise TypeError(f"rbms must be a non-empty sequence of RBM; got {type(rbms).__name__}")
         rbms = list(rbms)
         if not rbms or not all(isinstance(r, RBM) for r in rbms):
             raise TypeError("rbms must be a non-empty sequence of RBM")
@@ -200,8 +245,16 @@ class DBN:
             if rbms[i].n_visible != rbms[i - 1].n_hidden:
                 raise ValueError(f"layer {i + 1} has {rbms[i].n_visible} visible units; "
                                  f"layer {i} has {rbms[i - 1].n_hidden} hidden units")
+        if history is not None:
+            if isinstance(history, (str, bytes, dict)) or not hasattr(history, "__iter__"):
+                raise TypeError("history must be a sequence of dicts, one per layer")
+            history = list(history)
+            if len(history) != len(rbms) or not all(isinstance(h, dict) for h in history):
+                raise ValueError(f"history must hold one dict per layer ({len(rbms)})")
+        if config is not None and not isinstance(config, dict):
+            raise TypeError(f"config must be a dict; got {type(config).__name__}")
         self.rbms = rbms
-        self.history = list(history) if history is not None else [{} for _ in rbms]
+        self.history = history if history is not None else [{} for _ in rbms]
         self.config = dict(config or {})
 
     @property
@@ -242,6 +295,7 @@ class DBN:
         Returns a list of ``layer`` tensors, shapes (n, n_l).
         """
         layer = self._layer(layer)
+        sample = _check_bool("sample", sample)
         gen = runtime.torch_generator(seed, self.rbms[0].device) if sample else None
         h = self._input("v", v, 0)
         out = []
@@ -259,6 +313,7 @@ class DBN:
         as probabilities). Returns (n, n_visible).
         """
         layer = self._layer(layer)
+        sample = _check_bool("sample", sample)
         gen = runtime.torch_generator(seed, self.rbms[0].device) if sample else None
         x = self._input("h", h, layer)
         for i in range(layer - 1, -1, -1):
@@ -270,6 +325,7 @@ class DBN:
     def reconstruct(self, v, layer, *, sample=False, seed=None) -> torch.Tensor:
         """``down(up(v)[layer - 1], layer)``: visible probabilities after a trip to ``layer``."""
         layer = self._layer(layer)
+        sample = _check_bool("sample", sample)
         gen_seed = runtime.rng(seed)
         h = self.up(v, layer, sample=sample, seed=gen_seed)[-1]
         return self.down(h, layer, sample=sample, seed=gen_seed)
@@ -283,14 +339,17 @@ class DBN:
         pass seeds the chains. Returns visible probabilities (n_samples, n_visible)
         (for a one-layer DBN, the chain's visible samples).
         """
+        n_samples = positive_int("n_samples", n_samples, maximum=MAX_STEPS)
+        n_steps = positive_int("n_steps", n_steps, minimum=0, maximum=MAX_STEPS)
+        elements("n_samples", n_samples, max(self.sizes), itemsize=4)
+        elements("n_steps", n_samples, n_steps, itemsize=1)
         gen_seed = runtime.rng(seed)
         top = self.rbms[-1]
         v0 = None
         if start is not None:
-            if self.n_layers == 1:
-                v0 = self._input("start", start, 0)
-            else:
-                v0 = self.up(start, self.n_layers - 1, sample=True, seed=gen_seed)[-1]
+            v0 = self._input("start", start, 0)
+            if self.n_layers > 1:
+                v0 = self.up(v0, self.n_layers - 1, sample=True, seed=gen_seed)[-1]
             n_samples = v0.shape[0]
         x = top.sample(n_samples, n_steps, seed=gen_seed, v0=v0)
         if self.n_layers == 1:
@@ -312,8 +371,9 @@ class DBN:
 
     # ------------------------------------------------------------- persistence
     def save(self, folder) -> Path:
-        """Write every layer to ``folder/layer<l>.pt`` (atomic; tensors and plain values only)."""
-        folder = Path(folder)
+        """Write every layer to ``folder/layer<l>.pt`` (atomic; tensors and plain values only),
+        each with its SHA-256 sidecar ``layer<l>.pt.sha256`` (:func:`rgdl.core.io.save_checked`)."""
+        folder = _check_path("folder", folder)
         for i, rbm in enumerate(self.rbms):
             _save_layer(folder / f"layer{i + 1}.pt", rbm, self.history[i],
                         self.config.get("fingerprints", [""] * self.n_layers)[i])
@@ -321,26 +381,49 @@ class DBN:
 
     @classmethod
     def load(cls, folder, n_layers=None, device="cpu") -> "DBN":
-        """Read the layers written by :meth:`save` (or :func:`train`'s checkpoints)."""
-        folder = Path(folder)
+        """Read the layers written by :meth:`save` (or :func:`train`'s checkpoints).
+
+        Each file is checked against its sidecar first: a damaged or unsidecarred
+        layer raises :class:`rgdl.core.io.CorruptFileError` (one line), never loads.
+        """
+        folder = _check_path("folder", folder)
+        if n_layers is not None:
+            n_layers = positive_int("n_layers", n_layers, maximum=MAX_UNITS)
+        device = check_device("device", device)
+        if not folder.is_dir():
+            raise FileNotFoundError(f"folder {str(folder)!r} does not exist")
         rbms, history = [], []
         i = 1
         while (folder / f"layer{i}.pt").is_file() and (n_layers is None or i <= n_layers):
-            state = torch.load(folder / f"layer{i}.pt", map_location=device, weights_only=True)
-            rbm = RBM(state["rbm"]["n_visible"], state["rbm"]["n_hidden"],
-                      dtype=state["rbm"]["W"].dtype, device=device, seed=0)
-            rbms.append(rbm.load_state_dict(state["rbm"]))
-            history.append(state["history"])
+            rbm, hist, _ = _load_layer(folder / f"layer{i}.pt", device)
+            rbms.append(rbm)
+            history.append(hist)
             i += 1
         if not rbms:
-            raise FileNotFoundError(f"no layer1.pt in {folder}")
+            raise FileNotFoundError(f"no layer1.pt in folder {str(folder)!r}")
         return cls(rbms, history)
 
 
 def _save_layer(path, rbm, history, fingerprint) -> None:
-    with atomic_path(path) as tmp:
-        torch.save({"format": _FORMAT, "fingerprint": fingerprint, "rbm": rbm.state_dict(),
-                    "history": {k: list(v) for k, v in history.items()}}, tmp)
+    save_checked(path, {"format": _FORMAT, "fingerprint": fingerprint, "rbm": rbm.state_dict(),
+                        "history": {k: list(v) for k, v in history.items()}})
+
+
+def _load_layer(path: Path, device) -> tuple[RBM, dict, str]:
+    """One finished layer, checked: ``(rbm, history, fingerprint)`` or :class:`CorruptFileError`."""
+    state = load_checked(path, map_location=device)
+    try:
+        if not isinstance(state, dict) or state.get("format") != _FORMAT:
+            raise ValueError("unknown layer format")
+        spec = state["rbm"]
+        rbm = RBM(spec["n_visible"], spec["n_hidden"], dtype=spec["W"].dtype, device=device,
+                  seed=0)
+        rbm.load_state_dict(spec)
+        history, fingerprint = dict(state["history"]), str(state["fingerprint"])
+    except (KeyError, TypeError, ValueError, RuntimeError, AttributeError) as err:
+        first = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise CorruptFileError(f"{path}: not a DBN layer ({first})") from None
+    return rbm, history, fingerprint
 
 
 def _layer_configs(config, hyperparameters: dict, n_layers: int) -> list[TrainingConfig]:
@@ -366,7 +449,8 @@ def _layer_spec(cfg: TrainingConfig) -> dict:
 
 def train(data, sizes=PAPER_SIZES, config: TrainingConfig | None = None, *,
           propagate="samples", heldout=None, monitors=("free_energy",), checkpoint_dir=None,
-          seed=0, device=None, dtype=torch.float32, progress=True, **hyperparameters) -> DBN:
+          seed=0, device=None, dtype=torch.float32, progress=True, corrupt="refuse",
+          **hyperparameters) -> DBN:
     """Greedy layer-wise training of a DBN (Hinton, Osindero & Teh 2006; Mehta & Schwab 2014).
 
     Layer ``l`` (an RBM ``n_{l-1} -> n_l``, weights ``N(0, 0.01^2)``) is trained
@@ -390,6 +474,11 @@ def train(data, sizes=PAPER_SIZES, config: TrainingConfig | None = None, *,
     heldout : held-out rows (n', n_visible), monitored at every layer.
     monitors : passed to ``fit`` (``"free_energy"`` gives the train/held-out curves).
     checkpoint_dir : folder for per-layer checkpoints with resume, optional.
+    corrupt : "refuse" or "regenerate"
+        What a damaged file in ``checkpoint_dir`` (failing its hash sidecar) does:
+        raise :class:`rgdl.core.io.CorruptFileError` naming it (default: a user's
+        checkpoints are theirs to inspect), or be reported in one ``RuntimeWarning``,
+        moved aside to ``<name>.corrupt`` and retrained (for caches).
     seed : int or numpy Generator; the same seed gives the same network.
     device : torch device; default the GPU when present (``runtime.device(True)``).
     dtype : parameter dtype (float32).
@@ -399,20 +488,14 @@ def train(data, sizes=PAPER_SIZES, config: TrainingConfig | None = None, *,
     -------
     DBN
     """
-    sizes = [positive_int(f"sizes[{i}]", s) for i, s in enumerate(sizes)]
-    if not sizes:
-        raise ValueError("sizes must name at least one hidden layer")
+    sizes, propagate, device, monitors, progress = _check_train_args(
+        sizes, propagate, device, dtype, monitors, progress, corrupt)
     n_layers = len(sizes)
-    propagate = one_of("propagate", propagate, ("samples", "probs"))
     configs = _layer_configs(config, hyperparameters, n_layers)
-    device = runtime.device(prefer_cuda=True) if device is None else torch.device(device)
-    x = _as_units("data", data).to(dtype=dtype, device=device)
-    held = None if heldout is None else _as_units("heldout", heldout).to(dtype=dtype, device=device)
-    if held is not None and held.shape[1] != x.shape[1]:
-        raise ValueError(f"heldout must have {x.shape[1]} columns; got {held.shape[1]}")
+    x, held = _check_data(data, heldout, sizes, dtype, device)
     gen = runtime.rng(seed)
     layer_seeds = [[int(s) for s in gen.integers(0, 2**62, size=3)] for _ in range(n_layers)]
-    folder = Path(checkpoint_dir) if checkpoint_dir is not None else None
+    folder = None if checkpoint_dir is None else _check_path("checkpoint_dir", checkpoint_dir)
     base = {"format": _FORMAT, "code": _source_hash(), "data": _tensor_hash(x),
             "heldout": None if held is None else _tensor_hash(held), "n_visible": x.shape[1],
             "propagate": propagate, "dtype": str(dtype), "monitors": [str(m) for m in monitors]}
@@ -429,7 +512,7 @@ def train(data, sizes=PAPER_SIZES, config: TrainingConfig | None = None, *,
             binary=i == 0 or propagate == "samples",
             matmul_dtype=configs[i].matmul_dtype if rbm.W.numel() >= MIXED_MIN_WEIGHTS else None)
         hist = _train_layer(rbm, below, below_held, cfg, folder, i + 1, fingerprints[-1],
-                            monitors, fit_seed, progress)
+                            (monitors, fit_seed, progress, corrupt == "regenerate"))
         rbms.append(rbm)
         history.append(hist)
         if i + 1 < n_layers:
@@ -442,19 +525,68 @@ def train(data, sizes=PAPER_SIZES, config: TrainingConfig | None = None, *,
     return DBN(rbms, history, out_config)
 
 
-def _train_layer(rbm, below, below_held, cfg, folder, number, fingerprint, monitors, seed,
-                 progress) -> dict:
-    """Train one layer, or load it from ``folder`` when a finished copy with this fingerprint exists."""
+def _check_train_args(sizes, propagate, device, dtype, monitors, progress, corrupt):
+    """The arguments of :func:`train` that need no data, checked at the door."""
+    if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__iter__"):
+        raise TypeError(f"sizes must be a sequence of ints; got {type(sizes).__name__}")
+    sizes = [positive_int(f"sizes[{i}]", s, maximum=MAX_UNITS) for i, s in enumerate(sizes)]
+    if not sizes:
+        raise ValueError("sizes must name at least one hidden layer")
+    propagate = one_of("propagate", propagate, ("samples", "probs"))
+    device = runtime.device(prefer_cuda=True) if device is None else check_device("device", device)
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+        raise TypeError(f"dtype must be a torch floating dtype; got {dtype!r}")
+    if isinstance(monitors, (str, bytes)) or not hasattr(monitors, "__iter__"):
+        raise TypeError(f"monitors must be a sequence of monitor names; got {monitors!r}")
+    one_of("corrupt", corrupt, ("refuse", "regenerate"))
+    return sizes, propagate, device, tuple(monitors), _check_bool("progress", progress)
+
+
+def _check_data(data, heldout, sizes, dtype, device):
+    """Training and held-out rows as tensors on ``device``; the weight matrices must fit."""
+    x = _as_units("data", data)
+    for i, n in enumerate(sizes):
+        elements(f"sizes[{i}]", x.shape[1] if i == 0 else sizes[i - 1], n)
+    x = x.to(dtype=dtype, device=device)
+    held = None if heldout is None else _as_units("heldout", heldout).to(dtype=dtype, device=device)
+    if held is not None and held.shape[1] != x.shape[1]:
+        raise ValueError(f"heldout must have {x.shape[1]} columns; got {held.shape[1]}")
+    return x, held
+
+
+def _unusable(path: Path, regenerate: bool, err: CorruptFileError) -> None:
+    """A damaged file in a checkpoint folder: refuse it, or report it and move it aside."""
+    if not regenerate:
+        raise CorruptFileError(f"{err} - refusing a damaged checkpoint_dir file; delete it "
+                               "or use another checkpoint_dir") from None
+    warnings.warn(f"ignoring damaged DBN cache file ({err}); moved aside, retraining",
+                  RuntimeWarning, stacklevel=4)
+    quarantine(path)
+
+
+def _train_layer(rbm, below, below_held, cfg, folder, number, fingerprint, how) -> dict:
+    """Train one layer, or load it from ``folder`` when a finished copy with this fingerprint
+    exists; ``how = (monitors, seed, progress, regenerate)`` (see :func:`_unusable`)."""
+    monitors, seed, progress, regenerate = how
     final = folder / f"layer{number}.pt" if folder else None
-    if final is not None and final.is_file():
-        state = torch.load(final, map_location=rbm.device, weights_only=True)
-        if state.get("fingerprint") != fingerprint:
-            raise ValueError(f"{final} holds a layer trained with other data or settings; "
-                             "use another checkpoint_dir or delete it")
-        rbm.load_state_dict(state["rbm"])
-        return state["history"]
     ckpt = folder / f"layer{number}.training.pt" if folder else None
-    hist = fit(rbm, below, cfg, heldout=below_held, monitors=tuple(monitors), checkpoint=ckpt,
+    if final is not None and final.is_file():
+        try:
+            loaded, hist, found = _load_layer(final, rbm.device)
+        except CorruptFileError as err:
+            _unusable(final, regenerate, err)
+        else:
+            if found != fingerprint:
+                raise ValueError(f"{final} holds a layer trained with other data or settings; "
+                                 "use another checkpoint_dir or delete it")
+            rbm.load_state_dict(loaded.state_dict())
+            return hist
+    if ckpt is not None and ckpt.is_file() and regenerate:
+        try:
+            verify(ckpt)
+        except CorruptFileError as err:
+            _unusable(ckpt, regenerate, err)
+    hist = fit(rbm, below, cfg, heldout=below_held, monitors=monitors, checkpoint=ckpt,
                seed=seed, progress=progress)
     if final is not None:
         _save_layer(final, rbm, hist, fingerprint)
