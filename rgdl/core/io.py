@@ -72,6 +72,8 @@ def atomic_path(path):
 
 def atomic_write_bytes(path, data: bytes) -> Path:
     """Write ``data`` to ``path`` atomically and return the path."""
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError(f"data must be bytes; got {type(data).__name__}")
     with atomic_path(path) as tmp:
         Path(tmp).write_bytes(data)
     return Path(path)
@@ -79,6 +81,8 @@ def atomic_write_bytes(path, data: bytes) -> Path:
 
 def atomic_write_text(path, text: str) -> Path:
     """Write ``text`` (UTF-8) to ``path`` atomically and return the path."""
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str; got {type(text).__name__}")
     return atomic_write_bytes(path, text.encode("utf-8"))
 
 
@@ -127,6 +131,8 @@ def save_checked(path, obj) -> Path:
 def verify(path) -> None:
     """Raise :class:`CorruptFileError` unless ``path`` matches its sidecar."""
     path = _as_path("path", path)
+    if not path.is_file():
+        raise FileNotFoundError(f"path {str(path)!r}: no such file")
     side = sidecar(path)
     try:
         meta = json.loads(side.read_text())
@@ -150,6 +156,10 @@ def load_checked(path, map_location="cpu"):
     import torch
 
     path = _as_path("path", path)
+    if not (isinstance(map_location, torch.device) or map_location in ("cpu", "cuda")
+            or (isinstance(map_location, str) and map_location.startswith("cuda:"))):
+        raise ValueError(f"map_location must be 'cpu', 'cuda', 'cuda:N' or a torch.device; "
+                         f"got {map_location!r}")
     verify(path)
     try:
         return torch.load(path, map_location=map_location, weights_only=True)

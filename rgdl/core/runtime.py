@@ -171,6 +171,8 @@ def threads_for(work: int):
     count is set even when one thread is already reported (see
     :func:`torch_threads`: the report can be the main thread's, not this one's).
     """
+    if isinstance(work, bool) or not isinstance(work, numbers.Real) or not work >= 0:
+        raise TypeError(f"work must be a non-negative number of multiply-adds; got {work!r}")
     if work < SMALL_WORK:
         with torch_threads(1):
             yield
