@@ -184,3 +184,27 @@ def test_mixture_and_train_rbm_refuse_bad_input_naming_it():
                      (np.full((4, 16), 0.5), ValueError), (np.full((4, 16), np.nan), ValueError)]:
         with pytest.raises(err, match="x"):           # was an IndexError / a silent fit
             flow.train_rbm(bad, 4, CFG1)
+
+
+def test_data_flow_reuses_the_trained_rbm_and_starts_from_the_training_data():
+    cfg = TrainingConfig(epochs=2, lr=0.01, batch_size=20, persistent=True)
+    temps = [1.5, 2.5, 3.5]
+    run = flow.run_flow(6, 10, temps, [1.5, 4.0], n_per_T=40, config=cfg, n_flow=10,
+                        steps=3, seed=1, shuffle=True, tail=2)
+    W = run.rbm.W.clone()
+    d = flow.data_flow(run, 15, 4, tail=2)
+    assert torch.equal(run.rbm.W, W) and d.rbm is run.rbm           # nothing retrained
+    np.testing.assert_array_equal(d.starts, temps)
+    assert d.reading.T.shape == (3, 5) and d.T_end.shape == (3,)
+    x, _ = flow.mixture(6, temps, 40, seed=1)                        # step 0 = the data itself
+    first = x.reshape(3, 40, 36)[:, :15]
+    ref = flow.read_temperature(first, 6)
+    np.testing.assert_allclose(d.reading.u[:, 0], ref.u)
+    again = flow.data_flow(run, 15, 4, tail=2)
+    np.testing.assert_array_equal(again.reading.u, d.reading.u)     # same seed, same numbers
+    with pytest.raises(ValueError, match="n_flow"):
+        flow.data_flow(run, 41, 4)
+    with pytest.raises(ValueError, match="tail"):
+        flow.data_flow(run, 5, 2, tail=3)
+    with pytest.raises(TypeError, match="run"):
+        flow.data_flow("run", 5, 2)

@@ -808,3 +808,29 @@ def mcrg_ms_placement(layer):
     fig.colorbar(im, ax=axes[1], shrink=0.8)
     fig.tight_layout()
     return fig
+
+
+@_export
+def flow_end_vs_start(starts, T_one, T_end, *, references=None):
+    """Temperature after one flow step and at the end of the flow against the start.
+
+    ``T_one`` and ``T_end`` have shape ``(seeds, len(starts))``; each seed is one
+    line. The diagonal is "the flow did not move"; ``references`` maps a label to
+    a temperature drawn as a dashed horizontal line (T_c, the C peak, T*).
+    """
+    starts = np.asarray(starts, dtype=float)
+    T_one, T_end = np.atleast_2d(T_one), np.atleast_2d(T_end)
+    fig, ax = plt.subplots(figsize=(5.6, 4.0))
+    ax.plot(starts, starts, color="0.6", lw=1, ls=":", label="no flow (T = start)")
+    for s in range(T_end.shape[0]):
+        ax.plot(starts, T_one[s], "o-", color="C0", ms=3, lw=0.8, alpha=0.6,
+                label="after 1 step" if s == 0 else None)
+        ax.plot(starts, T_end[s], "s-", color="C1", ms=3, lw=1.2,
+                label="at the end of the flow" if s == 0 else None)
+    for j, (label, value) in enumerate((references or {}).items()):
+        ax.axhline(value, color=f"C{j + 2}", ls="--", lw=1, label=label)
+    ax.set_xlabel("start temperature (training data)")
+    ax.set_ylabel("T read from the energy")
+    ax.legend(fontsize=7, loc="upper left")
+    fig.tight_layout()
+    return fig

@@ -6,7 +6,8 @@
   :func:`rgdl.ising.coupling_from_energy`), its |m| / Binder cross-checks, the neural
   thermometer of the papers, the 1D ring's coupling from its correlation
 - :mod:`rgdl.flow.experiment`  mixture training, flows from both sides, the fixed point T*
-  over seeds, the controls (one temperature, a gap at T_c, shuffled sites, the 1D ring)
+  over seeds, flows from the training data at every training temperature
+  (:func:`data_flow`), the controls (one temperature, a gap at T_c, shuffled sites, the 1D ring)
 
 Layer 2: it uses the models (``ising``, ``rbm``, ``chain``) and ``rg``'s exact decimation.
 """
@@ -14,8 +15,8 @@ Layer 2: it uses the models (``ising``, ``rbm``, ``chain``) and ``rg``'s exact d
 from . import dynamics, experiment, thermometer
 from .dynamics import MODES, Flow, rbm_flow
 from .experiment import (
-    FixedPoint, FlowRun, RingFlow, fixed_point, mixture, mixture_temperature, ring_flow,
-    run_flow, train_rbm,
+    FixedPoint, FlowRun, RingFlow, data_flow, fixed_point, mixture, mixture_temperature,
+    ring_flow, run_flow, train_rbm,
 )
 from .thermometer import (
     NeuralThermometer, Reading, crosscheck, equilibrium_curves, lattice_observables,
@@ -29,6 +30,6 @@ __all__ = [
     "NeuralThermometer", "train_neural_thermometer", "ring_correlation",
     "ring_coupling_from_correlation", "coupling_of_energy",
     "mixture", "train_rbm", "mixture_temperature", "FlowRun", "run_flow", "FixedPoint",
-    "fixed_point", "RingFlow", "ring_flow",
+    "fixed_point", "RingFlow", "ring_flow", "data_flow",
     "dynamics", "experiment", "thermometer",
 ]

@@ -30,7 +30,7 @@ from .thermometer import (NeuralThermometer, Reading, _side, _spins, _temperatur
 
 __all__ = [
     "mixture", "train_rbm", "mixture_temperature", "FlowRun", "run_flow", "FixedPoint",
-    "fixed_point", "RingFlow", "ring_flow",
+    "fixed_point", "RingFlow", "ring_flow", "data_flow",
 ]
 
 
@@ -95,6 +95,9 @@ class FlowRun:
     reading: Reading
     T_nn: np.ndarray | None
     tail: int
+    rbm: RBM | None = field(default=None, repr=False)     # the trained machine, for reuse
+    perm: np.ndarray | None = field(default=None, repr=False)
+    n_per_T: int | None = None
 
     def _temperature(self, u) -> np.ndarray:
         K = np.asarray(coupling_of_energy(self.L, u))
@@ -127,7 +130,7 @@ class FlowRun:
         return 0.0 if hot == cold else float(hot - cold)
 
 
-#: Largest seed of the experiments (they add offsets up to 3000 to it).
+#: Largest seed of the experiments (they add offsets up to 3500 to it).
 MAX_SEED = 2**63 - 4000
 
 
@@ -195,7 +198,39 @@ def run_flow(L: int, n_hidden: int, train_temperatures, starts, *, n_per_T: int,
     T_nn = None if thermometer is None else thermometer.read(configs)
     return FlowRun(L=L, n_hidden=n_hidden, seed=seed,
                    train_temperatures=np.asarray(train_temperatures, dtype=np.float64),
-                   starts=starts, reading=reading, T_nn=T_nn, tail=tail)
+                   starts=starts, reading=reading, T_nn=T_nn, tail=tail, rbm=rbm, perm=perm,
+                   n_per_T=n_per_T)
+
+
+def data_flow(run: FlowRun, n_flow: int, steps: int, *, mode: str = "sample",
+              tail: int = 5) -> FlowRun:
+    """Flow the training data at every training temperature through ``run``'s trained RBM.
+
+    The first ``n_flow`` training configurations at each training temperature
+    (:func:`mixture`, data seed ``run.seed``: the very data the RBM learned) are
+    flowed ``steps`` times (flow seed ``run.seed + 3500``) and read by the exact
+    thermometer; nothing is retrained. Returns a :class:`FlowRun` whose ``starts``
+    are the training temperatures, so ``T_end`` against ``starts`` shows whether
+    every start ends at the same fixed point (Iso, Shiba & Yokoo 2018, Sec. III).
+    """
+    if not isinstance(run, FlowRun) or run.rbm is None or run.n_per_T is None:
+        raise TypeError("run must be a FlowRun from run_flow (holding its trained RBM)")
+    n_flow = validate.positive_int("n_flow", n_flow, maximum=run.n_per_T)
+    steps = validate.positive_int("steps", steps, minimum=1, maximum=MAX_STEPS)
+    tail = validate.positive_int("tail", tail, maximum=steps)
+    validate.one_of("mode", mode, MODES)
+    L, temps = run.L, run.train_temperatures
+    validate.elements("steps", steps + 1, temps.size, n_flow, L * L, itemsize=10)
+    x, _ = mixture(L, temps, run.n_per_T, seed=run.seed)
+    v0 = x.reshape(temps.size, run.n_per_T, L * L)[:, :n_flow].reshape(-1, L * L)
+    perm = run.perm if run.perm is not None else np.arange(L * L)
+    flow = rbm_flow(run.rbm, v0[:, perm], steps, mode=mode, seed=run.seed + 3500)
+    configs = np.empty_like(flow.configs)
+    configs[..., perm] = flow.configs                                  # undo any shuffle
+    configs = configs.reshape(steps + 1, temps.size, n_flow, L * L).transpose(1, 0, 2, 3)
+    return FlowRun(L=L, n_hidden=run.n_hidden, seed=run.seed, train_temperatures=temps,
+                   starts=temps.copy(), reading=read_temperature(configs, L), T_nn=None,
+                   tail=tail, rbm=run.rbm, perm=run.perm, n_per_T=run.n_per_T)
 
 
 @dataclass
