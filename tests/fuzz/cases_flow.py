@@ -70,7 +70,7 @@ CASES = [
     Case(experiment.mixture, {"L": L, "temperatures": TEMPS, "n_per_T": 10, "seed": 0}),
     Case(experiment.train_rbm, {"x": X, "n_hidden": 4, "config": CONFIG, "seed": 0}),
     Case(experiment.mixture_temperature, {"L": L, "temperatures": TEMPS}),
-    Case(experiment.data_flow, {"run": RUN, "n_flow": 4, "steps": 2, "tail": 1}),
+    Case(experiment.data_flow, {"run": RUN, "n_flow": 8, "steps": 2, "tail": 1}),
     Case(experiment.run_flow, dict(RUN_KW, thermometer=NN)),
     _container(experiment.FlowRun, RUN),
     Case(experiment.fixed_point, {"seeds": [0], **{k: v for k, v in RUN_KW.items()
