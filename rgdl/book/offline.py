@@ -24,8 +24,8 @@ from pathlib import Path
 SCRIPT = "tex-mml-chtml.js"
 #: Where the vendored copy lives, relative to the book's root.
 FOLDER = Path("vendor") / "mathjax"
-CDN_NOTICE = ("rgdl: npm not found, so MathJax is not vendored; the pages load it from its "
-              "CDN and show formulas only when online")
+CDN_NOTICE = ("rgdl: MathJax could not be vendored (npm absent or the registry unreachable), "
+              "so the pages load it from its CDN and show formulas only when online")
 
 
 def vendored(root) -> Path | None:
@@ -50,13 +50,16 @@ def vendor(root) -> Path | None:
     npm = shutil.which("npm")
     if npm is None:
         return None
-    target = root / FOLDER
+    target = (root / FOLDER).resolve()
     work = target.parent / "_mathjax_download"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     try:
-        subprocess.run([npm, "pack", "mathjax@3", "--pack-destination", str(work)],
-                       check=True, capture_output=True, cwd=work)
+        try:
+            subprocess.run([npm, "pack", "mathjax@3", "--pack-destination", str(work)],
+                           check=True, capture_output=True, cwd=work, timeout=300)
+        except (subprocess.SubprocessError, OSError):
+            return None  # no registry (offline): the pages fall back to the CDN
         (tarball,) = work.glob("mathjax-*.tgz")
         with tarfile.open(tarball) as tar:
             members = [m for m in tar.getmembers() if m.name.startswith("package/es5/")]
@@ -77,7 +80,7 @@ def _use_vendored(app, config) -> None:
 
     folder = vendored(app.srcdir)
     if folder is None:
-        logging.getLogger(__name__).info(CDN_NOTICE.replace("npm not found, so ", ""))
+        logging.getLogger(__name__).info(CDN_NOTICE)
         return
     if str(config.mathjax_path).startswith(("http://", "https://")):
         config.html_static_path = [*config.html_static_path, str(folder.parent)]
