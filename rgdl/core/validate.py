@@ -74,6 +74,13 @@ def finite_float(name: str, value) -> float:
     return float(value)
 
 
+def boolean(name: str, value) -> bool:
+    """``value`` as a bool; ``TypeError`` naming ``name`` for anything else (2, 0.5, None)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a bool; got {type(value).__name__}")
+    return bool(value)
+
+
 def one_of(name: str, value, options) -> str:
     """``value`` if it is in ``options``, else ``ValueError`` listing them."""
     if value not in options:

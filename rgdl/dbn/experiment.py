@@ -29,9 +29,9 @@ import torch
 from .. import ising
 from ..core import runtime
 from ..core.io import cache_dir
-from ..core.validate import positive_float, positive_int
+from ..core.validate import boolean, positive_float, positive_int
 from . import locality
-from .stack import (DBN, MAX_STEPS, MAX_UNITS, PAPER_SIZES, _check_bool, _per_layer,
+from .stack import (DBN, MAX_STEPS, MAX_UNITS, PAPER_SIZES, _per_layer,
                     _source_hash, spins_to_units, train, units_to_spins)
 
 #: Epochs between the training checkpoints of a cached run (unless ``settings`` name
@@ -200,9 +200,9 @@ def _check_experiment_args(L, n_train, n_heldout, sizes, shuffle_sites, data_see
         if w is not None:
             positive_int(f"windows[{i}]" if isinstance(windows, (list, tuple)) else "windows",
                          w, maximum=L)
-    _check_bool("shuffle_sites", shuffle_sites)
-    _check_bool("cache", cache)
-    _check_bool("progress", progress)
+    boolean("shuffle_sites", shuffle_sites)
+    boolean("cache", cache)
+    boolean("progress", progress)
     _check_seed("data_seed", data_seed)
     return n_train, n_heldout, _check_seed("seed", seed), positive_float("power", power)
 

@@ -71,7 +71,7 @@ import torch
 
 from ..core import runtime
 from ..core.io import CorruptFileError, load_checked, quarantine, save_checked, verify
-from ..core.validate import elements, one_of, positive_int, real_array
+from ..core.validate import boolean, elements, one_of, positive_int, real_array
 from ..rbm import RBM, fit
 from ..rbm.model import check_device
 from ..rbm.training import HYPERPARAMETERS, TrainingConfig
@@ -183,12 +183,6 @@ def _check_path(name: str, path) -> Path:
     return Path(path)
 
 
-def _check_bool(name: str, value) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be a bool; got {type(value).__name__}")
-    return bool(value)
-
-
 def _per_layer(name: str, value, n_layers: int) -> list:
     if isinstance(value, (list, tuple)):
         if len(value) != n_layers:
@@ -295,7 +289,7 @@ class DBN:
         Returns a list of ``layer`` tensors, shapes (n, n_l).
         """
         layer = self._layer(layer)
-        sample = _check_bool("sample", sample)
+        sample = boolean("sample", sample)
         gen = runtime.torch_generator(seed, self.rbms[0].device) if sample else None
         h = self._input("v", v, 0)
         out = []
@@ -313,7 +307,7 @@ class DBN:
         as probabilities). Returns (n, n_visible).
         """
         layer = self._layer(layer)
-        sample = _check_bool("sample", sample)
+        sample = boolean("sample", sample)
         gen = runtime.torch_generator(seed, self.rbms[0].device) if sample else None
         x = self._input("h", h, layer)
         for i in range(layer - 1, -1, -1):
@@ -325,7 +319,7 @@ class DBN:
     def reconstruct(self, v, layer, *, sample=False, seed=None) -> torch.Tensor:
         """``down(up(v)[layer - 1], layer)``: visible probabilities after a trip to ``layer``."""
         layer = self._layer(layer)
-        sample = _check_bool("sample", sample)
+        sample = boolean("sample", sample)
         gen_seed = runtime.rng(seed)
         h = self.up(v, layer, sample=sample, seed=gen_seed)[-1]
         return self.down(h, layer, sample=sample, seed=gen_seed)
@@ -539,7 +533,7 @@ def _check_train_args(sizes, propagate, device, dtype, monitors, progress, corru
     if isinstance(monitors, (str, bytes)) or not hasattr(monitors, "__iter__"):
         raise TypeError(f"monitors must be a sequence of monitor names; got {monitors!r}")
     one_of("corrupt", corrupt, ("refuse", "regenerate"))
-    return sizes, propagate, device, tuple(monitors), _check_bool("progress", progress)
+    return sizes, propagate, device, tuple(monitors), boolean("progress", progress)
 
 
 def _check_data(data, heldout, sizes, dtype, device):

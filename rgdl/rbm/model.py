@@ -35,7 +35,7 @@ import torch.nn.functional as F
 from ..core import runtime
 from ..core.io import CorruptFileError, load_checked, save_checked
 from ..core.units import sum_out
-from ..core.validate import elements, finite_float, positive_float, positive_int
+from ..core.validate import boolean, elements, finite_float, positive_float, positive_int
 
 __all__ = [
     "RBM", "log_partition", "log_likelihood", "free_energy_gap", "pseudo_log_likelihood",
@@ -64,11 +64,8 @@ def check_rbm(rbm, name: str = "rbm") -> "RBM":
     return rbm
 
 
-def check_bool(name: str, value) -> bool:
-    """``value`` as a bool; ``TypeError`` naming ``name`` for anything else (2, 0.5, None)."""
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be a bool; got {type(value).__name__}")
-    return bool(value)
+#: ``value`` as a bool, refusing anything else naming the argument (:func:`rgdl.core.validate.boolean`).
+check_bool = boolean
 
 
 def check_dtype(name: str, dtype, allow_none: bool = False):
