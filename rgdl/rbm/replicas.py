@@ -73,6 +73,8 @@ def _configs(configs, hyperparameters: dict, R: int) -> list[TrainingConfig]:
             raise ValueError(f"{name} must be the same for every replica; got {sorted(values)}")
     if any(c.matmul_dtype is not None for c in out):
         raise ValueError("matmul_dtype: mixed precision is not supported for replicas")
+    if any(c.negative != "gibbs" for c in out):
+        raise ValueError("negative: replicas train by CD/PCD only (negative='gibbs'); use fit")
     return out
 
 

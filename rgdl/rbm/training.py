@@ -1,4 +1,4 @@
-"""Training an RBM by contrastive divergence (CD-k) or persistent CD, with monitors and checkpoints.
+"""Training an RBM by CD-k, persistent CD, EMF or PT-PCD, with monitors and checkpoints.
 
 The update is stochastic gradient ascent on the mean log-likelihood with the
 CD-k estimate of its gradient (Hinton 2002; Hinton 2010, "A practical guide to
@@ -14,6 +14,12 @@ negative statistics come from ``k`` block-Gibbs steps started at the data
 (CD-k) or from persistent chains carried across updates (PCD, Tieleman 2008).
 The momentum ``mu`` follows Hinton's schedule: ``momentum`` for the first
 ``momentum_switch`` epochs, then ``final_momentum``.
+
+Two other negative phases replace the Gibbs chains (``TrainingConfig.negative``):
+the extended mean field of Gabrie, Tramel & Krzakala (2015), whose model moments
+are derivatives of the TAP free energy at persistent magnetisations
+(:mod:`rgdl.rbm.meanfield`), and persistent chains under parallel tempering
+(PT-PCD, Desjardins et al. 2010; :mod:`rgdl.rbm.tempering`).
 
 The inner loop is written for speed: every buffer is allocated once, matrix
 products go through ``addmm`` with ``out=`` or in place (the momentum scaling
@@ -36,15 +42,17 @@ from tqdm import tqdm
 from ..core import runtime
 from ..core.io import load_checked, save_checked
 from ..core.runtime import threads_for
-from ..core.validate import positive_float, positive_int
+from ..core.validate import one_of, positive_float, positive_int
+from . import meanfield
 from .ais import ais_log_partition, base_rate_biases
 from .model import (MAX_GIBBS_STEPS, RBM, _check_data, _pseudo_log_likelihood,
                     _reconstruction_error, check_bool, check_device, check_rbm, log_likelihood,
                     log_partition)
+from .tempering import MAX_TEMPERATURES, _sweep_, temperature_ladder
 
 __all__ = ["fit", "TrainingConfig", "TrainingState", "run_epoch", "save_checkpoint",
            "load_checkpoint", "MONITORS", "HYPERPARAMETERS", "RUN_SETTINGS", "run_settings",
-           "MAX_EPOCHS", "MAX_LR", "TrainingDiverged"]
+           "MAX_EPOCHS", "MAX_LR", "TrainingDiverged", "NEGATIVE_PHASES"]
 
 #: Most epochs one run accepts (a bound on the time a call can take).
 MAX_EPOCHS = 10**6
@@ -58,6 +66,9 @@ MAX_BATCH = 1 << 24
 
 class TrainingDiverged(FloatingPointError, ValueError):
     """Training produced non-finite parameters (the message names the learning rate ``lr``)."""
+
+#: The negative phases :class:`TrainingConfig` accepts (its field ``negative``).
+NEGATIVE_PHASES = ("gibbs", "tap2", "tap3", "tempering")
 
 #: Names accepted in ``fit(..., monitors=...)``.
 MONITORS = ("recon", "pll", "free_energy", "loglik")
@@ -134,7 +145,8 @@ def _check_monitors(monitors) -> tuple:
 
 #: The settings that define a run, stored in its checkpoint and compared on resume.
 RUN_SETTINGS = ("lr", "momentum", "final_momentum", "momentum_switch", "weight_decay", "l1",
-                "lr_schedule", "sample_visible", "init_visible_bias", "binary", "matmul_dtype")
+                "lr_schedule", "sample_visible", "init_visible_bias", "binary", "matmul_dtype",
+                "negative", "n_temperatures", "beta_min", "tap_iterations", "tap_damping")
 
 
 def run_settings(config: "TrainingConfig", seed) -> dict:
@@ -364,6 +376,25 @@ class TrainingConfig:
         uniforms for sampling stay in ``rbm.dtype``. Default: ``rbm.dtype``.
     monitor_size, checkpoint_every : int
         Rows the monitors evaluate; epochs between checkpoints.
+    negative : str, one of :data:`NEGATIVE_PHASES`
+        Where the negative statistics come from. ``"gibbs"``: CD-k / PCD-k as
+        above. ``"tap2"``, ``"tap3"``: extended mean field (EMF; Gabrie, Tramel &
+        Krzakala 2015): ``batch_size`` persistent magnetisations, moved by
+        ``tap_iterations`` damped TAP fixed-point sweeps per update, give
+        ``<v h^T> ~= -dF/dW`` of the order-2/3 TAP free energy
+        (:func:`rgdl.rbm.meanfield.tap_moments`). ``"tempering"``: PT-PCD
+        (Desjardins et al. 2010): ``batch_size`` persistent chains at each of
+        ``n_temperatures`` inverse temperatures (:func:`rgdl.rbm.tempering.temperature_ladder`
+        down to ``beta_min``), ``k`` :func:`rgdl.rbm.tempering.tempering_sweep_`
+        calls per update (alternating the swap parity), the negative phase from
+        the ``beta = 1`` replicas. Both are persistent by construction, so they
+        take ``persistent=False`` (the flag belongs to ``"gibbs"``), sample the
+        visible units and run in ``rbm.dtype`` (no ``matmul_dtype``).
+    n_temperatures, beta_min :
+        The tempering ladder (``"tempering"`` only).
+    tap_iterations, tap_damping :
+        Damped fixed-point sweeps per update and their damping
+        ``m <- damping * m + (1 - damping) * new`` (``"tap2"``/``"tap3"`` only).
 
     Examples
     --------
@@ -389,6 +420,11 @@ class TrainingConfig:
     matmul_dtype: object = None
     monitor_size: int = 1000
     checkpoint_every: int = 1
+    negative: str = "gibbs"
+    n_temperatures: int = 10
+    beta_min: float = 0.5
+    tap_iterations: int = 3
+    tap_damping: float = 0.5
 
     def __post_init__(self):
         def put(name, value):
@@ -419,6 +455,29 @@ class TrainingConfig:
         md = self.matmul_dtype
         if md is not None and md not in (torch.bfloat16, torch.float16, torch.float32, torch.float64):
             raise ValueError(f"matmul_dtype must be a floating torch dtype; got {md!r}")
+        self._check_negative(put)
+
+    def _check_negative(self, put) -> None:
+        """Validate the negative-phase fields (see the class docstring)."""
+        if not isinstance(self.negative, str):
+            raise TypeError(f"negative must be a str, one of {NEGATIVE_PHASES}; "
+                            f"got {type(self.negative).__name__}")
+        one_of("negative", self.negative, NEGATIVE_PHASES)
+        put("n_temperatures", positive_int("n_temperatures", self.n_temperatures,
+                                           maximum=MAX_TEMPERATURES))
+        put("beta_min", positive_float("beta_min", self.beta_min))
+        temperature_ladder(self.n_temperatures, self.beta_min)  # refuses beta_min >= 1, naming it
+        put("tap_iterations", positive_int("tap_iterations", self.tap_iterations,
+                                           maximum=meanfield.MAX_TAP_ITER))
+        put("tap_damping", _fraction("tap_damping", self.tap_damping))
+        if self.negative != "gibbs":
+            for name, ok in (("persistent", not self.persistent),
+                             ("sample_visible", self.sample_visible),
+                             ("matmul_dtype", self.matmul_dtype is None)):
+                if not ok:
+                    raise ValueError(f"{name}={getattr(self, name)!r} applies only to "
+                                     f"negative='gibbs'; negative={self.negative!r} is "
+                                     "persistent, samples visible units, runs in rbm.dtype")
 
     def replace(self, **changes) -> "TrainingConfig":
         """A copy with some fields changed (validated again)."""
@@ -454,7 +513,11 @@ class TrainingState:
     """Everything a run carries from epoch to epoch besides the parameters in the RBM.
 
     Velocities ``vW, vb, vc`` (momentum), the persistent chains (PCD), the
-    random stream, the history and the number of finished epochs. It writes
+    random stream, the history and the number of finished epochs; ``phase``
+    holds the state of the other negative phases (``"mv"``, ``"mh"``: EMF's
+    persistent magnetisations; ``"chains"`` (M, batch, n_visible), ``"sweeps"``,
+    ``"accepted"``, ``"attempted"``: PT-PCD's replicas, sweep count and this
+    epoch's swap tally). It writes
     itself to a checkpoint (:meth:`save`) and reads one back (:meth:`load`),
     refusing a checkpoint made with another shape, data or chain layout.
     """
@@ -468,6 +531,7 @@ class TrainingState:
     chain_h: torch.Tensor | None
     history: dict
     epoch: int = 0
+    phase: dict = dataclasses.field(default_factory=dict)
 
     @classmethod
     def fresh(cls, rbm: RBM, x: torch.Tensor, config: TrainingConfig, seed) -> "TrainingState":
@@ -487,7 +551,8 @@ class TrainingState:
                                _act_(field, rbm.spins), rbm.spins, gen)
         history = {"epoch": [], "lr": [], "momentum": [], "time": []}
         return cls(base_seed, gen, torch.zeros_like(rbm.W), torch.zeros_like(rbm.b),
-                   torch.zeros_like(rbm.c), chain, chain_h, history)
+                   torch.zeros_like(rbm.c), chain, chain_h, history,
+                   phase=_fresh_phase(rbm, x, config, gen))
 
     @staticmethod
     def _shape(rbm: RBM, x: torch.Tensor, config: TrainingConfig) -> dict:
@@ -530,7 +595,8 @@ class TrainingState:
             chain = state["chain"].to(dtype=dt, device=dev)
             chain_h = state["chain_h"].to(dtype=dt, device=dev)
         history = {key: list(val) for key, val in state["history"].items()}
-        return cls(base_seed, gen, vW, vb, vc, chain, chain_h, history, int(state["epoch"]))
+        phase = _loaded_phase(path, state.get("phase", {}), rbm, config)
+        return cls(base_seed, gen, vW, vb, vc, chain, chain_h, history, int(state["epoch"]), phase)
 
     def save(self, path, rbm: RBM, x, config: TrainingConfig, fingerprint, buffers,
              seed=None) -> None:
@@ -547,8 +613,44 @@ class TrainingState:
             "chain": buffers.vneg.clone() if config.persistent else torch.zeros(0),
             "chain_h": buffers.hs.clone() if config.persistent else torch.zeros(0),
             "generator": self.stream.state(), "history": self.history,
+            "phase": {k: v.clone() if isinstance(v, torch.Tensor) else v
+                      for k, v in self.phase.items()},
         })
 
+
+
+def _fresh_phase(rbm: RBM, x: torch.Tensor, config: TrainingConfig, stream: _Stream) -> dict:
+    """The starting state of an EMF or PT-PCD negative phase (empty for Gibbs).
+
+    EMF: magnetisations at ``batch_size`` random training rows and the naive
+    mean-field hidden means there. PT-PCD: ``batch_size`` random training rows
+    at every temperature.
+    """
+    B, spins = config.batch_size, rbm.spins
+    if config.negative in ("tap2", "tap3"):
+        mv = x.index_select(0, stream.integers(x.shape[0], B)).clone()
+        return {"mv": mv, "mh": _act_(torch.addmm(rbm.c, mv, rbm.W), spins)}
+    if config.negative == "tempering":
+        M = config.n_temperatures
+        rows = x.index_select(0, stream.integers(x.shape[0], M * B))
+        return {"chains": rows.reshape(M, B, rbm.n_visible).clone(), "sweeps": 0,
+                "accepted": 0.0, "attempted": 0.0}
+    return {}
+
+
+def _loaded_phase(path, saved: dict, rbm: RBM, config: TrainingConfig) -> dict:
+    """A checkpoint's negative-phase state, checked against the config, on the rbm's device."""
+    want = {"tap2": {"mv": (config.batch_size, rbm.n_visible),
+                     "mh": (config.batch_size, rbm.n_hidden)},
+            "tempering": {"chains": (config.n_temperatures, config.batch_size, rbm.n_visible)}}
+    shapes = want.get("tap2" if config.negative == "tap3" else config.negative, {})
+    if not isinstance(saved, dict) or any(
+            not isinstance(saved.get(k), torch.Tensor) or tuple(saved[k].shape) != shape
+            for k, shape in shapes.items()):
+        raise ValueError(f"checkpoint {path} holds no {config.negative!r} negative-phase state "
+                         f"of the expected shape (made with another negative?)")
+    return {k: v.to(dtype=rbm.dtype, device=rbm.device) if isinstance(v, torch.Tensor) else v
+            for k, v in saved.items()}
 
 
 class _Buffers:
@@ -644,13 +746,76 @@ def _apply_update(buf: _Buffers, rbm: RBM, config: TrainingConfig, state: Traini
     c.add_(vc)
 
 
+def _tap_phase(rbm: RBM, config: TrainingConfig, state: TrainingState):
+    """EMF: ``tap_iterations`` damped TAP sweeps of the persistent magnetisations, then
+    the moments ``(<v h^T>, <v>, <h>)`` of :func:`rgdl.rbm.meanfield.tap_moments`."""
+    order = 2 if config.negative == "tap2" else 3
+    mv, mh = state.phase["mv"], state.phase["mh"]
+    meanfield._sweeps_(rbm.W, rbm.b, rbm.c, mv, mh, order, rbm.spins, config.tap_damping,
+                       config.tap_iterations, track=False)
+    return meanfield._moments_of(rbm.W, mv, mh, order, rbm.spins)
+
+
+def _tempering_phase(buf: _Buffers, rbm: RBM, config: TrainingConfig, state: TrainingState):
+    """PT-PCD: ``k`` tempering sweeps of the persistent replicas (alternating the swap
+    parity); the ``beta = 1`` replicas and their hidden means go to ``buf.vneg``/``buf.phneg``."""
+    phase, M = state.phase, config.n_temperatures
+    betas = phase.get("betas")
+    if betas is None:
+        betas = phase["betas"] = temperature_ladder(M, config.beta_min).to(rbm.dtype)
+    for _ in range(config.k):
+        parity = phase["sweeps"] % 2 if M > 2 else 0  # with two replicas only pair 0 exists
+        accepted = _sweep_(rbm, phase["chains"], betas, state.stream.uniform_, parity)
+        phase["sweeps"] += 1
+        phase["accepted"] += float(accepted.sum())
+        phase["attempted"] += len(range(parity, M - 1, 2)) * config.batch_size
+    buf.vneg.copy_(phase["chains"][0])
+    _act_(torch.addmm(buf.c, buf.vneg, buf.W, out=buf.phneg), rbm.spins)
+    return buf.vneg, buf.phneg
+
+
+def _apply_moments(rbm: RBM, config: TrainingConfig, state: TrainingState, d0, p0, m: int,
+                   moments, mom: float, eta: float) -> None:
+    """Momentum step of W, b, c with given negative moments ``(<v h^T>, <v>, <h>)`` (EMF)."""
+    vh, v, h = moments
+    grad = torch.addmm(vh, d0.T, p0, beta=-1, alpha=1.0 / m)
+    if config.weight_decay:
+        grad.add_(rbm.W, alpha=-config.weight_decay)
+    if config.l1:
+        grad.add_(torch.sign(rbm.W), alpha=-config.l1)
+    state.vW.mul_(mom).add_(grad, alpha=eta)
+    if rbm.mask is not None:
+        state.vW.mul_(rbm.mask)
+    rbm.W.add_(state.vW)
+    state.vb.mul_(mom).add_(d0.mean(0) - v, alpha=eta)
+    rbm.b.add_(state.vb)
+    state.vc.mul_(mom).add_(p0.mean(0) - h, alpha=eta)
+    rbm.c.add_(state.vc)
+
+
+def _update(buf: _Buffers, rbm: RBM, config: TrainingConfig, state: TrainingState,
+            d0, p0, m: int, mom: float, eta: float) -> None:
+    """The negative phase the config asks for, then the parameter update."""
+    if config.negative == "gibbs":
+        vn, pn, n_neg = _negative_phase(buf, rbm, config, state.stream, p0, m)
+        _apply_update(buf, rbm, config, state, d0, p0, vn, pn, m, n_neg, mom, eta)
+        if config.persistent:  # h ~ P(h | v_chain), with the parameters before this update
+            _sample_(buf.hs, buf.phneg, rbm.spins, state.stream, buf.uh)
+    elif config.negative == "tempering":
+        vn, pn = _tempering_phase(buf, rbm, config, state)
+        _apply_update(buf, rbm, config, state, d0, p0, vn, pn, m, config.batch_size, mom, eta)
+    else:
+        _apply_moments(rbm, config, state, d0, p0, m, _tap_phase(rbm, config, state), mom, eta)
+
+
 def run_epoch(rbm: RBM, x: torch.Tensor, config: TrainingConfig, state: TrainingState,
               buffers: _Buffers, epoch: int) -> float:
-    """One pass of CD-k/PCD-k updates over the reshuffled data; returns its seconds.
+    """One pass of updates over the reshuffled data; returns its seconds.
 
     Per minibatch (Hinton 2010, secs. 3, 9-10): the positive phase
-    ``h-bar = E[h | v_data]``, :func:`_negative_phase`, then the momentum
-    update of :func:`_apply_update`. Raises ``FloatingPointError`` if the
+    ``h-bar = E[h | v_data]``, the negative phase of ``config.negative`` (CD-k/PCD-k
+    Gibbs steps, EMF's TAP moments or PT-PCD's tempering sweeps), then the momentum
+    update. Raises ``FloatingPointError`` if the
     parameters stop being finite.
     """
     _check_run(rbm, x, config)
@@ -674,10 +839,7 @@ def run_epoch(rbm: RBM, x: torch.Tensor, config: TrainingConfig, state: Training
             buf.c.copy_(rbm.c)
         torch.index_select(buf.x, 0, perm[start:start + m], out=d0)
         _act_(torch.addmm(buf.c, d0, buf.W, out=p0), spins)  # positive phase
-        vn, pn, n_neg = _negative_phase(buf, rbm, config, stream, p0, m)
-        _apply_update(buf, rbm, config, state, d0, p0, vn, pn, m, n_neg, mom, eta)
-        if config.persistent:  # h ~ P(h | v_chain), with the parameters before this update
-            _sample_(buf.hs, buf.phneg, spins, stream, buf.uh)
+        _update(buf, rbm, config, state, d0, p0, m, mom, eta)
     if rbm.device.type == "cuda":
         torch.cuda.synchronize(rbm.device)
     elapsed = time.perf_counter() - t0
@@ -686,6 +848,16 @@ def run_epoch(rbm: RBM, x: torch.Tensor, config: TrainingConfig, state: Training
                                f"parameters); lower lr={config.lr}")
     return elapsed
 
+
+
+def _swap_row(state: TrainingState) -> dict:
+    """PT-PCD: this epoch's mean swap acceptance ``{"swap_rate": ...}`` (tally reset), else {}."""
+    phase = state.phase
+    if not phase.get("attempted"):
+        return {}
+    rate = phase["accepted"] / phase["attempted"]
+    phase["accepted"], phase["attempted"] = 0.0, 0.0
+    return {"swap_rate": rate}
 
 
 def _config(config, hyperparameters: dict) -> TrainingConfig:
@@ -700,7 +872,7 @@ def _config(config, hyperparameters: dict) -> TrainingConfig:
 
 def fit(rbm, data, config: TrainingConfig | None = None, *, heldout=None, monitors=("recon",),
         checkpoint=None, seed=None, progress=True, restart=False, **hyperparameters):
-    """Train ``rbm`` in place by CD-k (or PCD-k with ``persistent=True``) and return its history.
+    """Train ``rbm`` in place by CD-k (PCD-k, EMF, PT-PCD: see ``negative``) and return its history.
 
     Parameters
     ----------
@@ -733,7 +905,9 @@ def fit(rbm, data, config: TrainingConfig | None = None, *, heldout=None, monito
     Returns
     -------
     dict of per-epoch lists: ``epoch``, ``lr``, ``momentum``, ``time`` (seconds
-    spent in updates in that epoch) and one list per monitored quantity.
+    spent in updates in that epoch), ``swap_rate`` (``negative="tempering"`` with
+    ``n_temperatures >= 2``: accepted / attempted swaps of the epoch, all pairs)
+    and one list per monitored quantity.
     """
     check_rbm(rbm)
     config = _config(config, hyperparameters)
@@ -762,7 +936,7 @@ def fit(rbm, data, config: TrainingConfig | None = None, *, heldout=None, monito
         for epoch in bar:
             elapsed = run_epoch(rbm, x, config, state, buffers, epoch)
             row = {"epoch": epoch + 1, "lr": config.lr_at(epoch),
-                   "momentum": config.momentum_at(epoch), "time": elapsed}
+                   "momentum": config.momentum_at(epoch), "time": elapsed, **_swap_row(state)}
             row.update(monitor(rbm, epoch))
             for key, value in row.items():
                 state.history.setdefault(key, []).append(value)
