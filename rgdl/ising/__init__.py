@@ -29,6 +29,9 @@ from .exact import (
     exact_specific_heat, exact_thermo, log_partition, onsager_energy, spontaneous_magnetization,
 )
 from .exact import coupling_from_energy, specific_heat_peak  # the exact thermometer
+from .exact import (  # anisotropic couplings (K_x, K_y)
+    bond_correlations, correlation_lengths, critical_condition, dual_coupling, enumerate_moments,
+)
 from .experiments import (
     BlockFlowScan, DynamicExponents, ThermoScan, binder_crossings, block_flow_scan, dataset_check,
     dynamic_exponents, thermo_scan,
@@ -37,6 +40,8 @@ from .mc import (
     AUTO_CLUSTER_WINDOW, LOCAL, MAX_BATCH_SPINS, METHODS, PRE_EQUILIBRATION_SWEEPS, Chains,
     autocorrelation_times, resolve_method, sample,
 )
+from .mc import check_couplings, effective_coupling
+from .observables import axis_correlations, nn_correlation_xy
 from .observables import (
     abs_magnetization, binder_cumulant, block_spin, correlation_function, crossing,
     effective_sample_size, energy, estimate, fit_dynamic_exponent, magnetization, BlockFlow,
@@ -57,4 +62,7 @@ __all__ = [
     "datasets", "exact", "mc", "observables", "coupling_from_energy", "specific_heat_peak",
     "experiments", "thermo_scan", "ThermoScan", "binder_crossings", "dynamic_exponents",
     "DynamicExponents", "block_flow_scan", "BlockFlowScan", "dataset_check",
+    "bond_correlations", "correlation_lengths", "critical_condition", "dual_coupling",
+    "enumerate_moments", "check_couplings", "effective_coupling", "nn_correlation_xy",
+    "axis_correlations",
 ]

@@ -4,6 +4,11 @@
 is keyed by every parameter and :data:`CODE_VERSION`, written atomically, and
 a JSON sidecar holds its SHA-256 and the SHA-256 of its own other contents,
 so a damaged data file or sidecar is detected and regenerated, never used.
+
+``K`` may be a pair ``(K_x, K_y)`` of anisotropic couplings
+(:func:`rgdl.ising.mc.check_couplings`); its key holds both couplings, and the
+key of a scalar ``K`` (or of a pair with equal entries) is the isotropic one,
+unchanged, so data sets cached before pairs existed are still found.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import numpy as np
 
 from ..core import io as _io
 from ..core import validate
-from .mc import _check_K, _check_L, resolve_method, sample
+from .mc import _check_L, check_couplings, resolve_method, sample
 
 #: Bumped whenever a change alters the numbers :func:`dataset` produces.
 CODE_VERSION = "ising-2"
@@ -30,8 +35,11 @@ __all__ = ["dataset", "dataset_path", "CODE_VERSION"]
 
 
 def _dataset_key(L, K, n, seed, method):
-    params = {"L": L, "K": repr(float(K)), "n": n, "seed": seed, "method": method,
-              "version": CODE_VERSION}
+    if isinstance(K, tuple):     # anisotropic (K_x, K_y): a list, as JSON reads it back
+        k = [repr(float(K[0])), repr(float(K[1]))]
+    else:
+        k = repr(float(K))
+    params = {"L": L, "K": k, "n": n, "seed": seed, "method": method, "version": CODE_VERSION}
     digest = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:16]
     return params, digest
 
@@ -43,7 +51,7 @@ def _meta_digest(meta: dict) -> str:
 
 
 def _check_args(L, K, n, seed, method, cache_dir):
-    L, K = _check_L(L), _check_K(K)
+    L, K = _check_L(L), check_couplings(K)
     n = validate.positive_int("n", n)
     validate.elements("n * L * L", n, L, L, itemsize=1)
     seed = validate.positive_int("seed", seed, minimum=0)
@@ -61,7 +69,8 @@ def dataset_path(L, K, n, seed=0, method="auto", cache_dir=None) -> Path:
     L, K, n, seed, method = _check_args(L, K, n, seed, method, cache_dir)
     _, digest = _dataset_key(L, K, n, seed, method)
     folder = Path(cache_dir) if cache_dir is not None else _io.cache_dir() / "ising"
-    return folder / f"ising_L{L}_K{K:.6g}_n{n}_seed{seed}_{method}_{digest}.npy"
+    k = f"{K[0]:.6g}x{K[1]:.6g}" if isinstance(K, tuple) else f"{K:.6g}"
+    return folder / f"ising_L{L}_K{k}_n{n}_seed{seed}_{method}_{digest}.npy"
 
 
 def _load_cached(path: Path, params: dict, shape):
@@ -97,6 +106,9 @@ def _load_cached(path: Path, params: dict, shape):
 def dataset(L, K, n, seed=0, method="auto", cache=True, cache_dir=None, progress=True,
             return_info=False):
     """``n`` equilibrium L x L configurations at coupling K, cached on disk.
+
+    ``K`` is a float or a pair ``(K_x, K_y)`` (anisotropic couplings along x,
+    the last axis, and y); a pair's file name reads ``K{K_x}x{K_y}``.
 
     The array comes from :func:`sample` (same meaning of ``method``, burn-in and
     thinning from the measured tau_int). The cache file is keyed by every

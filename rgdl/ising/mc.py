@@ -26,6 +26,14 @@ Cluster updates (the Fortuin-Kasteleyn representation)
 
 One Wolff step flips one cluster per chain; its cost in sweeps is the mean
 flipped fraction (``sweeps_per_step``), the usual "sweep-equivalent" unit.
+
+Anisotropic couplings
+    Every method also takes a pair ``K = (K_x, K_y)``: ``K_x`` couples s[i, j] to
+    s[i, j+1] (x, the last axis), ``K_y`` couples s[i, j] to s[i+1, j] (y). A local
+    update then sees ``2 (K_x s h_x + K_y s h_y)`` with separate neighbour sums
+    per axis, and a cluster bond along x (y) is occupied with probability
+    ``1 - exp(-2 K_x)`` (``1 - exp(-2 K_y)``). A pair with equal entries is the
+    isotropic scalar (same code path, same numbers). See :func:`check_couplings`.
 """
 
 from __future__ import annotations
@@ -81,6 +89,47 @@ def _colouring(L: int) -> tuple:
 def _neighbour_sum(s: np.ndarray) -> np.ndarray:
     """h_i = sum of the four neighbours of every site of a (chains, L, L) batch."""
     return (np.roll(s, 1, 1) + np.roll(s, -1, 1)) + (np.roll(s, 1, 2) + np.roll(s, -1, 2))
+
+
+def _xy_field(s: np.ndarray) -> np.ndarray:
+    """``3 h_x + h_y`` of a (chains, L, L) batch: the neighbour sums along x and y in one int8.
+
+    ``h_x, h_y`` are each in {-2, 0, 2}, so ``3 h_x + h_y`` in [-8, 8] identifies both.
+    """
+    hx = np.roll(s, 1, 2) + np.roll(s, -1, 2)
+    hy = np.roll(s, 1, 1) + np.roll(s, -1, 1)
+    return 3 * hx + hy
+
+
+def _packed_xy_field(other: np.ndarray, even_shift: int) -> np.ndarray:
+    """``3 h_x + h_y`` for one checkerboard colour from the packed other colour.
+
+    The split of :func:`_packed_neighbour_sum` into its vertical (y) and horizontal (x) parts.
+    """
+    hy = np.roll(other, 1, 1)
+    hy += np.roll(other, -1, 1)
+    hx = other.copy()
+    hx[:, 0::2] += np.roll(other[:, 0::2], -even_shift, 2)
+    hx[:, 1::2] += np.roll(other[:, 1::2], even_shift, 2)
+    return 3 * hx + hy
+
+
+def _xy_tables(K_x: float, K_y: float):
+    """Metropolis and heat-bath tables for anisotropic couplings, indexed by ``field + 8``.
+
+    For Metropolis the field is ``s (3 h_x + h_y)`` and the entry is
+    ``min(1, exp(-2 (K_x s h_x + K_y s h_y)))`` (:data:`METROPOLIS_ZERO_ACCEPT`
+    when that exponent is 0); for heat bath it is ``3 h_x + h_y`` and the entry
+    ``1 / (1 + exp(-2 (K_x h_x + K_y h_y)))``. Unused entries are 0.
+    """
+    metropolis, heatbath = np.zeros(17), np.zeros(17)
+    for a in (-2, 0, 2):
+        for b in (-2, 0, 2):
+            x = K_x * a + K_y * b
+            accept = METROPOLIS_ZERO_ACCEPT if x == 0 else min(1.0, math.exp(-2.0 * x))
+            metropolis[3 * a + b + 8] = accept
+            heatbath[3 * a + b + 8] = 1.0 / (1.0 + math.exp(-2.0 * x))
+    return metropolis.astype(np.float32), heatbath.astype(np.float32)
 
 
 def _packed_neighbour_sum(other: np.ndarray, even_shift: int) -> np.ndarray:
@@ -157,7 +206,8 @@ class Chains:
 
     Parameters
     ----------
-    L, K : lattice side and coupling.
+    L, K : lattice side and coupling: a float, or a pair ``(K_x, K_y)`` of
+        couplings along x (last axis) and y (see :func:`check_couplings`).
     chains : number of independent lattices.
     method : one of :data:`METHODS`.
     seed : int, Generator or None.
@@ -166,10 +216,13 @@ class Chains:
     """
 
     def __init__(self, L: int, K: float, chains: int, method: str, seed=None, start="hot"):
-        L, K = _check_L(L), _check_K(K)
+        L, K = _check_L(L), check_couplings(K)
         chains = validate.positive_int("chains", chains)
         validate.elements("chains * L * L", chains, L, L, itemsize=16)
         method = validate.one_of("method", method, METHODS)
+        if isinstance(K, tuple):
+            self._init_xy(L, K, chains, method, seed, start)
+            return
         self.L, self.K, self.chains, self.method = L, K, chains, method
         self.gen = _rng(seed)
         self.N = L * L
@@ -190,6 +243,24 @@ class Chains:
         self.p_bond = -math.expm1(-2.0 * self.K)
         self.flipped = 0.0   # total spins flipped by Wolff steps (for sweep-equivalents)
         self.steps = 0
+        self.offset, self.anisotropic = 4, False
+
+    def _init_xy(self, L, K, chains, method, seed, start):
+        """Set-up for a pair ``K = (K_x, K_y)`` with K_x != K_y (tables indexed by field + 8)."""
+        self.L, self.K, self.chains, self.method = L, K, chains, method
+        self.gen = _rng(seed)
+        self.N = L * L
+        spins = self._initial_spins(start)
+        self.packed = method in LOCAL and L % 2 == 0
+        if self.packed:
+            self.a, self.b = pack(spins)
+        else:
+            self.spins = spins
+        metropolis, heatbath = _xy_tables(*K)
+        self.table = metropolis if method == "metropolis" else heatbath
+        self.p_bond = tuple(-math.expm1(-2.0 * k) for k in K)
+        self.flipped, self.steps = 0.0, 0
+        self.offset, self.anisotropic = 8, True
 
     def _initial_spins(self, start) -> np.ndarray:
         chains, L = self.chains, self.L
@@ -245,28 +316,33 @@ class Chains:
         u = self.gen.random(s.shape, dtype=np.float32)
         if self.method == "metropolis":
             x = s * h
-            x += 4
+            x += self.offset
             flip = u < self.table[x]
             np.negative(s, out=s, where=flip)
         else:
-            h = h + 4
+            h = h + self.offset
             np.copyto(s, np.where(u < self.table[h], 1, -1).astype(np.int8))
 
     def _packed_sweep(self):
-        self._update(self.a, _packed_neighbour_sum(self.b, -1))
-        self._update(self.b, _packed_neighbour_sum(self.a, 1))
+        field = _packed_xy_field if self.anisotropic else _packed_neighbour_sum
+        self._update(self.a, field(self.b, -1))
+        self._update(self.b, field(self.a, 1))
 
     def _masked_sweep(self):
         s = self.spins
         for mask in _colouring(self.L):
-            h = _neighbour_sum(s)
+            h = _xy_field(s) if self.anisotropic else _neighbour_sum(s)
             new = s.copy()
             self._update(new, h)
             s[:, mask] = new[:, mask]
 
     def _cluster_step(self):
         s = self.spins
-        rand = self.gen.random((2,) + s.shape, dtype=np.float32) < self.p_bond
+        if self.anisotropic:   # bond probabilities 1 - exp(-2 K_x) along x, 1 - exp(-2 K_y) along y
+            u = self.gen.random((2,) + s.shape, dtype=np.float32)
+            rand = (u[0] < self.p_bond[0], u[1] < self.p_bond[1])
+        else:
+            rand = self.gen.random((2,) + s.shape, dtype=np.float32) < self.p_bond
         right = (s == np.roll(s, -1, 2)) & rand[0]   # bond (i, j) - (i, j + 1)
         down = (s == np.roll(s, -1, 1)) & rand[1]    # bond (i, j) - (i + 1, j)
         labels, n_labels = cluster_labels(right, down)
@@ -329,6 +405,43 @@ def _check_K(K, name: str = "K") -> float:
     return K
 
 
+def check_couplings(K, name: str = "K"):
+    """A coupling ``K`` as a float, or a pair ``(K_x, K_y)`` as a tuple of two floats.
+
+    A real number is checked as before (finite, > 0, <= :data:`MAX_COUPLING`). A
+    tuple, list or 1-D array of length 2 is a pair ``(K_x, K_y)``: ``K_x`` along x
+    (the last axis, s[i, j] - s[i, j+1]), ``K_y`` along y (s[i, j] - s[i+1, j]),
+    each checked the same way. A pair with equal entries is returned as that
+    float (the isotropic lattice: same sampler path, same cache file).
+    ``TypeError``/``ValueError`` name ``name`` otherwise.
+    """
+    if isinstance(K, (tuple, list)) or (isinstance(K, np.ndarray) and K.ndim == 1):
+        if len(K) != 2:
+            raise ValueError(f"{name} must be a number or a pair (K_x, K_y); got {len(K)} entries")
+        kx, ky = (_check_K(k, f"{name}[{i}]") for i, k in enumerate(K))
+        return kx if kx == ky else (kx, ky)
+    return _check_K(K, name)
+
+
+def effective_coupling(K) -> float:
+    """The isotropic coupling at the same distance from criticality as ``K`` (float or pair).
+
+    .. math::  \\sinh^2 2K_{\\rm eff} = \\sinh 2K_x \\sinh 2K_y,
+
+    so ``K_eff = K_c`` exactly on the critical line ``sinh 2K_x sinh 2K_y = 1``
+    (Onsager 1944) and ``K_eff = K`` for a scalar. Used by ``method="auto"`` and
+    for the start of a chain; (0.6, 0.2) gives 0.3614 = 0.82 K_c.
+    """
+    K = check_couplings(K)
+    if not isinstance(K, tuple):
+        return K
+    return 0.5 * math.asinh(math.sqrt(math.sinh(2.0 * K[0]) * math.sinh(2.0 * K[1])))
+
+
+def _label(K) -> str:
+    return f"({K[0]:.4g}, {K[1]:.4g})" if isinstance(K, tuple) else f"{K:.4g}"
+
+
 def check_work(name: str, steps: int, chains: int, L: int) -> None:
     """Refuse ``steps`` steps of ``chains`` L x L chains past :data:`MAX_SPIN_UPDATES`."""
     if steps * chains * L * L > MAX_SPIN_UPDATES:
@@ -353,13 +466,17 @@ def spin_array(name: str, x) -> np.ndarray:
 
 
 def resolve_method(method: str, K: float) -> str:
-    """The sampler ``method`` names; ``"auto"`` is Swendsen-Wang near K_c, else Metropolis."""
+    """The sampler ``method`` names; ``"auto"`` is Swendsen-Wang near K_c, else Metropolis.
+
+    For a pair ``K = (K_x, K_y)`` the window applies to :func:`effective_coupling`.
+    """
     if not isinstance(method, str):
         raise TypeError(f"method must be a str; got {type(method).__name__}")
     validate.one_of("method", method, ("auto",) + METHODS)
-    K = _check_K(K)
+    K = check_couplings(K)
     if method != "auto":
         return method
+    K = effective_coupling(K)
     lo, hi = AUTO_CLUSTER_WINDOW
     kc = critical_coupling()
     return "swendsen_wang" if lo * kc <= K <= hi * kc else "metropolis"
@@ -368,6 +485,8 @@ def resolve_method(method: str, K: float) -> str:
 def _default_start(K: float) -> str:
     # below K_c a random start is closest to equilibrium; above it an ordered one
     # (a hot start can freeze into long-lived stripes under local dynamics)
+    if isinstance(K, tuple):
+        return "cold" if math.sinh(2.0 * K[0]) * math.sinh(2.0 * K[1]) > 1.0 else "hot"
     return "cold" if K > critical_coupling() else "hot"
 
 
@@ -406,7 +525,7 @@ def _default_chains(L: int, n_samples: int) -> int:
 
 
 def _check_sample_args(L, K, n_samples, method, chains, burn_in, thin):
-    L, K = _check_L(L), _check_K(K)
+    L, K = _check_L(L), check_couplings(K)
     n_samples = validate.positive_int("n_samples", n_samples)
     validate.elements("n_samples * L * L", n_samples, L, L, itemsize=1)
     method = resolve_method(method, K)
@@ -439,7 +558,9 @@ def sample(L, K, n_samples, method="auto", burn_in=None, thin=None, chains=None,
     Parameters
     ----------
     L : int >= 2, lattice side.
-    K : float > 0, coupling J / k_B T.
+    K : float > 0, coupling J / k_B T; or a pair ``(K_x, K_y)`` of couplings
+        along x (the last axis) and y (:func:`check_couplings`; the info dict
+        then holds ``K`` as the list ``[K_x, K_y]``).
     n_samples : int >= 1.
     method : "auto", "metropolis", "heatbath", "wolff" or "swendsen_wang".
     burn_in, thin : steps (sweeps; Wolff: cluster flips per chain); None = measured.
@@ -449,7 +570,8 @@ def sample(L, K, n_samples, method="auto", burn_in=None, thin=None, chains=None,
     return_info : also return a dict with method, chains, burn_in, thin, tau_int.
 
     Chains start from random spins for K <= K_c and from an ordered lattice
-    (random sign per chain) above K_c. Above K_c local updates essentially never
+    (random sign per chain) above K_c (for a pair: ``sinh 2K_x sinh 2K_y`` <= 1
+    or > 1, the critical condition of Onsager 1944). Above K_c local updates essentially never
     reverse the sign of a large lattice's magnetization, so with Metropolis or
     heat bath each chain keeps its sign (the +/- symmetry holds over chains);
     the cluster methods also sample the sign.
@@ -465,7 +587,7 @@ def sample(L, K, n_samples, method="auto", burn_in=None, thin=None, chains=None,
         L, K, n_samples, method, chains, burn_in, thin)
     gen = _rng(seed)
     ch = Chains(L, K, chains, method, seed=gen, start=_default_start(K))
-    label = f"Ising L={L} K={K:.4g} {method}"
+    label = f"Ising L={L} K={_label(K)} {method}"
     with tqdm(desc=f"{label} burn-in", unit="step", disable=not progress, leave=False) as bar:
         if burn_in is not None and thin is not None:
             ch.run(burn_in, bar=bar)
@@ -487,7 +609,8 @@ def sample(L, K, n_samples, method="auto", burn_in=None, thin=None, chains=None,
     configs = out.reshape(steps * chains, L, L)[:n_samples]
     if not return_info:
         return configs
-    info = {"L": L, "K": K, "method": method, "chains": chains, "burn_in": int(done),
+    info = {"L": L, "K": list(K) if isinstance(K, tuple) else K, "method": method,
+            "chains": chains, "burn_in": int(done),
             "thin": int(thin), "tau_int_steps": None if tau is None else float(tau),
             "sweeps_per_step": float(ch.sweeps_per_step), "steps_per_chain": steps}
     return configs, info
