@@ -6,16 +6,25 @@
 - :mod:`rgdl.dbn.experiment` Ising data -> DBN -> locality per layer, over seeds and
   controls; reconstructions beside the block-spin flow; free-energy gaps (each a function
   returning a small dataclass)
+- :mod:`rgdl.dbn.likelihood` held-out log-likelihood per layer, per spin: AIS for the first
+  RBM, the Salakhutdinov-Murray bound for 2 and 3 layers, the exact Ising entropy bound
+- :mod:`rgdl.dbn.criticality` the network at K_c: Binder cumulant per layer beside block
+  spins, hidden-hidden correlations against the distance of their field centres
 
-Layering inside: ``locality`` and ``stack`` <- ``experiment``.
+Layering inside: ``locality`` and ``stack`` <- ``experiment``, ``likelihood``, ``criticality``.
 """
 
 from . import experiment as experiments
-from . import locality, stack
+from . import criticality, likelihood, locality, stack
+from .criticality import BinderTable, HiddenCorrelations, hidden_correlations, layer_binder
 from .experiment import (
     BlockSpinRun, ControlTable, Ensemble, FreeEnergyGaps, LocalityTable, ReconstructionFlow,
     control_table, ensemble, experiment, free_energy_gaps, layer_localization, locality_table,
     reconstruction_flow,
+)
+from .likelihood import (
+    LayerLikelihood, LikelihoodTable, ising_entropy_per_spin, likelihood_per_layer,
+    log_likelihood_bound,
 )
 from .stack import (
     DBN, MIXED_MIN_WEIGHTS, PAPER_SETTINGS, PAPER_SIZES, receptive_fields, spins_to_units,
@@ -28,4 +37,7 @@ __all__ = [
     "locality", "stack", "experiments", "ensemble", "locality_table", "control_table",
     "reconstruction_flow", "free_energy_gaps", "BlockSpinRun", "Ensemble", "LocalityTable",
     "ControlTable", "ReconstructionFlow", "FreeEnergyGaps",
+    "likelihood", "criticality", "ising_entropy_per_spin", "log_likelihood_bound",
+    "likelihood_per_layer", "LayerLikelihood", "LikelihoodTable", "layer_binder",
+    "hidden_correlations", "BinderTable", "HiddenCorrelations",
 ]
