@@ -318,7 +318,7 @@ def reproduce(names=(), scale: str = "book", out="out", *, root=None, force: boo
     """
     scale = scales.check_scale(scale)
     if device is not None:
-        runtime.check_device("device", device)
+        runtime.device_choice("device", device)
     chapters = select(list(names), root)
     out = check_out(out)
     results_path = out / "results.json"

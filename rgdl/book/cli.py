@@ -90,7 +90,7 @@ def _reproduce(ch, args) -> int:
     try:  # validate everything before anything runs or is written
         scales.check_scale(args.scale)
         if args.device is not None:
-            runtime.check_device("--device", args.device)
+            runtime.device_choice("--device", args.device)
         picked = {c.name for c in ch.select(args.chapters)}
         ch.check_out(args.out)
     except (ValueError, FileNotFoundError) as err:

@@ -110,7 +110,7 @@ def write_record(root, chapter: str, entry: dict, device: str | None = None) -> 
     if missing:
         raise ValueError(f"entry lacks the keys {missing}")
     if device is not None:
-        runtime.check_device("device", device)
+        runtime.device_choice("device", device)
     rec = {"chapter": chapter, "scale": entry["scale"], "status": entry["status"],
            "seconds": entry["seconds"], "records": entry.get("records", {}),
            "claims": entry.get("claims", {}), "device": _device(device),

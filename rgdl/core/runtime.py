@@ -71,7 +71,7 @@ def seed_all(seed: int) -> np.random.Generator:
     return np.random.default_rng(int(seed))
 
 
-def check_device(name: str, value) -> str:
+def device_choice(name: str, value) -> str:
     """``value`` if it is one of :data:`DEVICES` and usable here, else ``ValueError`` naming ``name``."""
     if value not in DEVICES:
         raise ValueError(f"{name} must be one of {', '.join(DEVICES)}; got {value!r}")
@@ -89,7 +89,7 @@ def device(prefer_cuda: bool = False) -> torch.device:
     """
     choice = os.environ.get(DEVICE_VAR, "").strip()
     if choice:
-        choice = check_device(f"${DEVICE_VAR}", choice)
+        choice = device_choice(f"${DEVICE_VAR}", choice)
         prefer_cuda = choice != "cpu"
     if prefer_cuda and torch.cuda.is_available():
         return torch.device("cuda")

@@ -6,6 +6,7 @@ import math
 import numbers
 
 import numpy as np
+import torch
 
 
 def positive_int(name: str, value, minimum: int = 1, maximum: int | None = None) -> int:
@@ -117,3 +118,40 @@ def real_array(name: str, x, *, ndim=None, finite: bool = True, min_size: int = 
     if finite and not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} contains NaN or infinite values")
     return arr
+
+
+#: The floating dtypes the package computes in.
+FLOAT_DTYPES = (torch.float32, torch.float64, torch.float16, torch.bfloat16)
+
+
+def float_dtype(name: str, dtype, allow_none: bool = False):
+    """``dtype`` if it is a floating torch dtype (or ``None`` when allowed), else ``ValueError``."""
+    if dtype is None and allow_none:
+        return None
+    if not isinstance(dtype, torch.dtype) or dtype not in FLOAT_DTYPES:
+        raise ValueError(f"{name} must be a floating torch dtype; got {dtype!r}")
+    return dtype
+
+
+def torch_device(name: str, device) -> torch.device:
+    """``device`` as a usable :class:`torch.device` (refuses bad strings and absent GPUs)."""
+    if isinstance(device, bool) or not isinstance(device, (str, torch.device)):
+        raise TypeError(f"{name} must be a device name such as 'cpu' or 'cuda'; "
+                        f"got {type(device).__name__}")
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, ValueError):
+        raise ValueError(f"{name} {device!r} is not a torch device") from None
+    if dev.type == "cuda" and (not torch.cuda.is_available()
+                               or (dev.index or 0) >= torch.cuda.device_count()):
+        raise ValueError(f"{name}={device!r}, but torch sees no such CUDA device here")
+    if dev.type not in ("cpu", "cuda"):
+        raise ValueError(f"{name} must be a cpu or cuda device; got {device!r}")
+    return dev
+
+
+def optional_generator(name: str, value):
+    """``value`` if it is ``None`` or a :class:`torch.Generator`, else ``TypeError``."""
+    if value is not None and not isinstance(value, torch.Generator):
+        raise TypeError(f"{name} must be None or a torch.Generator; got {type(value).__name__}")
+    return value

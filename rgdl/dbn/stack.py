@@ -71,9 +71,8 @@ import torch
 
 from ..core import runtime
 from ..core.io import CorruptFileError, load_checked, quarantine, save_checked, verify
-from ..core.validate import boolean, elements, one_of, positive_int, real_array
+from ..core.validate import boolean, elements, one_of, positive_int, real_array, torch_device
 from ..rbm import RBM, fit
-from ..rbm.model import check_device
 from ..rbm.training import HYPERPARAMETERS, TrainingConfig
 
 __all__ = ["DBN", "train", "receptive_fields", "spins_to_units", "units_to_spins",
@@ -383,7 +382,7 @@ class DBN:
         folder = _check_path("folder", folder)
         if n_layers is not None:
             n_layers = positive_int("n_layers", n_layers, maximum=MAX_UNITS)
-        device = check_device("device", device)
+        device = torch_device("device", device)
         if not folder.is_dir():
             raise FileNotFoundError(f"folder {str(folder)!r} does not exist")
         rbms, history = [], []
@@ -527,7 +526,7 @@ def _check_train_args(sizes, propagate, device, dtype, monitors, progress, corru
     if not sizes:
         raise ValueError("sizes must name at least one hidden layer")
     propagate = one_of("propagate", propagate, ("samples", "probs"))
-    device = runtime.device(prefer_cuda=True) if device is None else check_device("device", device)
+    device = runtime.device(prefer_cuda=True) if device is None else torch_device("device", device)
     if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
         raise TypeError(f"dtype must be a torch floating dtype; got {dtype!r}")
     if isinstance(monitors, (str, bytes)) or not hasattr(monitors, "__iter__"):

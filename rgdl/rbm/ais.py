@@ -42,9 +42,11 @@ from tqdm import tqdm
 from ..core import runtime
 from ..core.runtime import threads_for
 from ..core.units import sum_out
-from ..core.validate import elements, finite_float, positive_float, positive_int, real_array
+from ..core.validate import (
+    boolean, elements, finite_float, float_dtype, positive_float, positive_int, real_array,
+)
 from .model import (
-    MAX_EXACT_UNITS, RBM, check_bool, check_dtype, check_rbm, enumerate_states, log_partition,
+    MAX_EXACT_UNITS, RBM, check_rbm, enumerate_states, log_partition,
 )
 
 __all__ = ["ais_log_partition", "beta_schedule", "base_rate_biases", "AISCheck",
@@ -87,7 +89,7 @@ def base_rate_biases(data, spins: bool = False, eps: float = 1e-3) -> torch.Tens
     arr = real_array("data", data, ndim=2)
     if arr.shape[0] < 1 or arr.shape[1] < 1:
         raise ValueError(f"data must have at least one row and one column; got shape {arr.shape}")
-    spins = check_bool("spins", spins)
+    spins = boolean("spins", spins)
     lo, hi = (-1.0, 1.0) if spins else (0.0, 1.0)
     if arr.min() < lo or arr.max() > hi:
         raise ValueError(f"data must lie in [{lo:g}, {hi:g}] ({'spins' if spins else '0/1 units'})")
@@ -215,8 +217,8 @@ def ais_log_partition(rbm, n_runs=100, n_betas=10000, seed=None, base=None, *,
     n_runs = positive_int("n_runs", n_runs, minimum=2, maximum=MAX_RUNS)
     elements("n_runs * (n_visible + n_hidden)", n_runs, rbm.n_visible + rbm.n_hidden)
     betas = _check_betas(betas, n_betas)
-    dtype = check_dtype("dtype", dtype)
-    progress = check_bool("progress", progress)
+    dtype = float_dtype("dtype", dtype)
+    progress = boolean("progress", progress)
     path = _Path(rbm, base, dtype, seed)
     v = path.base_draw(n_runs)
     with threads_for(n_runs * rbm.n_visible * rbm.n_hidden):
@@ -367,10 +369,10 @@ def reverse_ais_log_partition(rbm, start, n_betas=10000, seed=None, base=None, *
         ``std(w) / (sqrt(n_runs) mean(w))``.
     """
     check_rbm(rbm)
-    dtype = check_dtype("dtype", dtype)
+    dtype = float_dtype("dtype", dtype)
     v = _check_start(rbm, start, dtype)
     betas = _check_betas(betas, n_betas)
-    progress = check_bool("progress", progress)
+    progress = boolean("progress", progress)
     path = _Path(rbm, base, dtype, seed)
     n_runs = v.shape[0]
     with threads_for(n_runs * rbm.n_visible * rbm.n_hidden):

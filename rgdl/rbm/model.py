@@ -35,7 +35,10 @@ import torch.nn.functional as F
 from ..core import runtime
 from ..core.io import CorruptFileError, load_checked, save_checked
 from ..core.units import sum_out
-from ..core.validate import boolean, elements, finite_float, positive_float, positive_int
+from ..core.validate import (
+    boolean, elements, finite_float, float_dtype, optional_generator, positive_float, positive_int,
+    torch_device,
+)
 
 __all__ = [
     "RBM", "log_partition", "log_likelihood", "free_energy_gap", "pseudo_log_likelihood",
@@ -53,52 +56,12 @@ MAX_GIBBS_STEPS = 10**5
 #: Largest layer an :class:`RBM` accepts (the weights are also bounded by the memory).
 MAX_UNITS = 1 << 24
 
-_FLOAT_DTYPES = (torch.float32, torch.float64, torch.float16, torch.bfloat16)
-
-
 def check_rbm(rbm, name: str = "rbm") -> "RBM":
     """``rbm`` if it is an :class:`RBM` with finite parameters, else an error naming ``name``."""
     if not isinstance(rbm, RBM):
         raise TypeError(f"{name} must be an RBM; got {type(rbm).__name__}")
     rbm.check_finite()
     return rbm
-
-
-#: ``value`` as a bool, refusing anything else naming the argument (:func:`rgdl.core.validate.boolean`).
-check_bool = boolean
-
-
-def check_dtype(name: str, dtype, allow_none: bool = False):
-    """``dtype`` if it is a floating torch dtype (or ``None`` when allowed)."""
-    if dtype is None and allow_none:
-        return None
-    if not isinstance(dtype, torch.dtype) or dtype not in _FLOAT_DTYPES:
-        raise ValueError(f"{name} must be a floating torch dtype; got {dtype!r}")
-    return dtype
-
-
-def check_device(name: str, device) -> torch.device:
-    """``device`` as a usable :class:`torch.device` (refuses bad strings and absent GPUs)."""
-    if isinstance(device, bool) or not isinstance(device, (str, torch.device)):
-        raise TypeError(f"{name} must be a device name such as 'cpu' or 'cuda'; "
-                        f"got {type(device).__name__}")
-    try:
-        dev = torch.device(device)
-    except (RuntimeError, ValueError):
-        raise ValueError(f"{name} {device!r} is not a torch device") from None
-    if dev.type == "cuda" and (not torch.cuda.is_available()
-                               or (dev.index or 0) >= torch.cuda.device_count()):
-        raise ValueError(f"{name}={device!r}, but torch sees no such CUDA device here")
-    if dev.type not in ("cpu", "cuda"):
-        raise ValueError(f"{name} must be a cpu or cuda device; got {device!r}")
-    return dev
-
-
-def check_generator(name: str, generator):
-    """``generator`` if it is ``None`` or a :class:`torch.Generator`."""
-    if generator is not None and not isinstance(generator, torch.Generator):
-        raise TypeError(f"{name} must be None or a torch.Generator; got {type(generator).__name__}")
-    return generator
 
 
 def _as_tensor(name: str, x, dtype, device) -> torch.Tensor:
@@ -145,9 +108,9 @@ class RBM:
         self.n_visible = positive_int("n_visible", n_visible, maximum=MAX_UNITS)
         self.n_hidden = positive_int("n_hidden", n_hidden, maximum=MAX_UNITS)
         elements("n_visible * n_hidden", self.n_visible, self.n_hidden)
-        self.spins = check_bool("spins", spins)
-        check_dtype("dtype", dtype)
-        device = check_device("device", device)
+        self.spins = boolean("spins", spins)
+        float_dtype("dtype", dtype)
+        device = torch_device("device", device)
         gen = runtime.torch_generator(seed, "cpu")
         W = torch.randn(self.n_visible, self.n_hidden, generator=gen, dtype=torch.float64) * 0.01
         self.W = W.to(dtype=dtype, device=device)
@@ -192,9 +155,9 @@ class RBM:
         """Move/cast the parameters in place and return ``self``."""
         kw = {}
         if dtype is not None:
-            kw["dtype"] = check_dtype("dtype", dtype)
+            kw["dtype"] = float_dtype("dtype", dtype)
         if device is not None:
-            kw["device"] = check_device("device", device)
+            kw["device"] = torch_device("device", device)
         self.W = self.W.to(**kw)
         self.b = self.b.to(**kw)
         self.c = self.c.to(**kw)
@@ -275,8 +238,8 @@ class RBM:
         """
         if isinstance(path, bool) or not isinstance(path, (str, os.PathLike)) or str(path) == "":
             raise TypeError(f"path must be a non-empty str or Path; got {path!r}")
-        dtype = check_dtype("dtype", dtype, allow_none=True)
-        device = check_device("device", device)
+        dtype = float_dtype("dtype", dtype, allow_none=True)
+        device = torch_device("device", device)
         if not Path(path).is_file():
             raise FileNotFoundError(f"path {str(path)!r}: no such file")
         state = load_checked(path, map_location=device)
@@ -347,12 +310,12 @@ class RBM:
 
     def sample_h(self, v, generator=None) -> torch.Tensor:
         """Draw h ~ P(h | v) (0/1 or +/-1 tensor of shape (batch, n_hidden))."""
-        check_generator("generator", generator)
+        optional_generator("generator", generator)
         return self._draw(self.p_h_given_v(v), generator)
 
     def sample_v(self, h, generator=None) -> torch.Tensor:
         """Draw v ~ P(v | h)."""
-        check_generator("generator", generator)
+        optional_generator("generator", generator)
         return self._draw(self.p_v_given_h(h), generator)
 
     def gibbs(self, v, k=1, generator=None) -> torch.Tensor:
@@ -361,7 +324,7 @@ class RBM:
         ``k`` is at most :data:`MAX_GIBBS_STEPS`.
         """
         k = positive_int("k", k, maximum=MAX_GIBBS_STEPS)
-        check_generator("generator", generator)
+        optional_generator("generator", generator)
         return self._gibbs(self._check_batch("v", v, self.n_visible), k, generator)
 
     def _gibbs(self, v: torch.Tensor, k: int, generator) -> torch.Tensor:
@@ -401,8 +364,8 @@ def enumerate_states(n: int, values=(0, 1), dtype=torch.float64, device="cpu",
     if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__") \
             or tuple(values) not in ((0, 1), (-1, 1)):
         raise ValueError(f"values must be (0, 1) or (-1, 1); got {values!r}")
-    dtype = check_dtype("dtype", dtype)
-    device = check_device("device", device)
+    dtype = float_dtype("dtype", dtype)
+    device = torch_device("device", device)
     start = positive_int("start", start, minimum=0, maximum=2**n)
     if stop is not None and not (isinstance(stop, int) and start <= stop <= 2**n):
         positive_int("stop", stop, minimum=start)

@@ -32,7 +32,8 @@ import torch
 from tqdm import tqdm
 
 from ..core.runtime import threads_for
-from .model import RBM, _check_data, check_bool
+from ..core.validate import boolean
+from .model import RBM, _check_data
 from .training import (
     TrainingConfig, TrainingDiverged, TrainingState, _act_, _check_monitors, _check_path,
     _data_fingerprint, _Monitor, check_resume, load_checkpoint, run_settings, save_checkpoint,
@@ -295,7 +296,7 @@ def fit_replicas(rbms, data, configs=None, *, seeds, heldout=None, monitors=("re
     if len(seeds) != R:
         raise ValueError(f"seeds has {len(seeds)} entries; there are {R} replicas")
     monitors = _check_monitors(monitors)
-    progress = check_bool("progress", progress)
+    progress = boolean("progress", progress)
     if checkpoint is not None:
         checkpoint = _check_path("checkpoint", checkpoint)
     cfg = configs[0]

@@ -52,8 +52,8 @@ from tqdm import tqdm
 
 from ..core import runtime
 from ..core.runtime import threads_for
-from ..core.validate import elements, positive_float, positive_int, real_array
-from .model import RBM, check_bool, check_rbm
+from ..core.validate import boolean, elements, positive_float, positive_int, real_array
+from .model import RBM, check_rbm
 
 __all__ = ["temperature_ladder", "tempering_sweep_", "parallel_tempering", "TemperingRun",
            "MAX_TEMPERATURES", "MAX_SWEEPS", "MAX_CHAINS"]
@@ -333,7 +333,7 @@ def parallel_tempering(rbm, *, n_temperatures=10, beta_min=0.5, betas=None, n_ch
     n_chains = positive_int("n_chains", n_chains, maximum=MAX_CHAINS)
     n_sweeps = positive_int("n_sweeps", n_sweeps, maximum=MAX_SWEEPS)
     burn_in = positive_int("burn_in", burn_in, minimum=0, maximum=MAX_SWEEPS)
-    progress = check_bool("progress", progress)
+    progress = boolean("progress", progress)
     gen = runtime.torch_generator(seed, rbm.device)
     m = beta_list.shape[0]
     item = torch.finfo(rbm.dtype).bits // 8

@@ -42,11 +42,11 @@ from tqdm import tqdm
 from ..core import runtime
 from ..core.io import load_checked, save_checked
 from ..core.runtime import threads_for
-from ..core.validate import one_of, positive_float, positive_int
+from ..core.validate import boolean, one_of, positive_float, positive_int, torch_device
 from . import meanfield
 from .ais import ais_log_partition, base_rate_biases
 from .model import (MAX_GIBBS_STEPS, RBM, _check_data, _pseudo_log_likelihood,
-                    _reconstruction_error, check_bool, check_device, check_rbm, log_likelihood,
+                    _reconstruction_error, check_rbm, log_likelihood,
                     log_partition)
 from .tempering import MAX_TEMPERATURES, _sweep_, temperature_ladder
 
@@ -102,7 +102,7 @@ def load_checkpoint(path, device="cpu") -> dict:
     missing one ``FileNotFoundError``.
     """
     path = _check_path("path", path)
-    device = check_device("device", device)
+    device = torch_device("device", device)
     if not path.is_file():
         raise FileNotFoundError(f"path {str(path)!r}: no such checkpoint")
     return load_checked(path, map_location=device)
@@ -912,7 +912,7 @@ def fit(rbm, data, config: TrainingConfig | None = None, *, heldout=None, monito
     check_rbm(rbm)
     config = _config(config, hyperparameters)
     monitors = _check_monitors(monitors)
-    progress, restart = check_bool("progress", progress), check_bool("restart", restart)
+    progress, restart = boolean("progress", progress), boolean("restart", restart)
     if checkpoint is not None:
         checkpoint = _check_path("checkpoint", checkpoint)
     if not isinstance(seed, np.random.Generator):
