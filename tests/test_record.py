@@ -227,6 +227,7 @@ ENTRY = {"scale": "smoke", "status": "ok", "seconds": 1.5, "records": {"x": 1.5}
     (dict(entry=dict(ENTRY, seconds=float("nan"))), ValueError, "seconds"),
     (dict(entry=dict(ENTRY, scale="bogus")), ValueError, "scale"),
     (dict(device="bogus"), ValueError, "device"),
+    (dict(git={"commit": "abc"}), ValueError, "git"), (dict(git="abc"), ValueError, "git"),
 ])
 def test_write_record_checks_everything_before_writing(tmp_path, kwargs, err, arg):
     from rgdl.book import reproductions
@@ -235,6 +236,17 @@ def test_write_record_checks_everything_before_writing(tmp_path, kwargs, err, ar
     with pytest.raises(err, match=arg):
         reproductions.write_record(**kw)
     assert not (tmp_path / "results").exists()
+
+
+def test_a_record_keeps_the_source_state_of_the_start_of_its_run(tmp_path):
+    # reproduce reads the commit before the first chapter: a run that outlives a commit
+    # (or files edited meanwhile) must not be credited to the code of its end
+    from rgdl.book import reproductions
+
+    start = {"commit": "0123456789abcdef", "dirty": False}
+    path = reproductions.write_record(tmp_path, "00_x", ENTRY, device="cpu", git=start)
+    assert json.loads(path.read_text())["git"] == start
+    assert set(reproductions.source_state(tmp_path)) == {"commit", "dirty"}
 
 
 def test_records_and_page_round_trip_in_a_folder_and_refuse_bad_roots(tmp_path):

@@ -313,7 +313,8 @@ def reproduce(names=(), scale: str = "book", out="out", *, root=None, force: boo
     recorded in ``results.json``) is skipped unless ``force``, so an
     interrupted reproduction resumes. With ``record``, each chapter that ran
     writes ``results/<scale>/<chapter>.json`` in the repository
-    (:func:`rgdl.book.reproductions.write_record`). Returns the results dict;
+    (:func:`rgdl.book.reproductions.write_record`) with the git commit and dirty flag
+    read before the first chapter starts. Returns the results dict;
     failed chapters carry ``"status": "failed"`` and an ``"error"`` naming the cell.
     """
     scale = scales.check_scale(scale)
@@ -323,6 +324,10 @@ def reproduce(names=(), scale: str = "book", out="out", *, root=None, force: boo
     out = check_out(out)
     results_path = out / "results.json"
     results = read_results(results_path)
+    if record:  # the code that runs is the code of now, not of when the run ends
+        from .reproductions import source_state
+
+        git = source_state(repo_root(root))
     bar = tqdm(chapters, desc=f"chapters ({scale})", unit="chapter")
     for chapter in bar:
         bar.set_postfix_str(chapter.name)
@@ -335,5 +340,5 @@ def reproduce(names=(), scale: str = "book", out="out", *, root=None, force: boo
         if record and entry["status"] == "ok":
             from .reproductions import write_record
 
-            write_record(repo_root(root), chapter.name, entry, device)
+            write_record(repo_root(root), chapter.name, entry, device, git=git)
     return results

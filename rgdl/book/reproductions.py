@@ -92,8 +92,16 @@ def _versions() -> dict:
             "torch": torch.__version__, "numpy": numpy.__version__}
 
 
-def write_record(root, chapter: str, entry: dict, device: str | None = None) -> Path:
+def source_state(root) -> dict:
+    """The git commit of ``root`` and whether tracked files differ from it (``dirty``)."""
+    return _git(_root(root))
+
+
+def write_record(root, chapter: str, entry: dict, device: str | None = None, *,
+                 git: dict | None = None) -> Path:
     """Write ``results/<scale>/<chapter>.json`` under ``root`` from a ``results.json`` entry.
+
+    ``git`` is the :func:`source_state` taken when the run started (default: now).
 
     ``chapter`` must be a plain name (letters, digits, ``_.-``; no path); ``entry`` a dict
     with ``scale``, ``status`` and ``seconds``; ``device`` None or one of
@@ -111,10 +119,14 @@ def write_record(root, chapter: str, entry: dict, device: str | None = None) -> 
         raise ValueError(f"entry lacks the keys {missing}")
     if device is not None:
         runtime.device_choice("device", device)
+    if git is None:
+        git = _git(Path(root))
+    elif not isinstance(git, dict) or set(git) != {"commit", "dirty"}:
+        raise ValueError(f"git must be a source_state() dict (commit, dirty); got {git!r}")
     rec = {"chapter": chapter, "scale": entry["scale"], "status": entry["status"],
            "seconds": entry["seconds"], "records": entry.get("records", {}),
            "claims": entry.get("claims", {}), "device": _device(device),
-           "versions": _versions(), "git": _git(Path(root)),
+           "versions": _versions(), "git": dict(git),
            "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
     try:
         check_record(rec, chapter)
