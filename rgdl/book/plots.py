@@ -834,3 +834,73 @@ def flow_end_vs_start(starts, T_one, T_end, *, references=None):
     ax.legend(fontsize=7, loc="upper left")
     fig.tight_layout()
     return fig
+
+
+# ------------------------------------------------ chapter 2 (issue #18): mean field, tempering
+
+@_export
+def tap_errors(sweep, title="TAP ln Z against the exact ln Z"):
+    """Mean ``|ln Z_TAP - ln Z|`` over seeds against the weight scale, log-log, one line per order.
+
+    ``sweep``: a :class:`rgdl.rbm.comparisons.TAPSweep`. Open markers: some seed's
+    fixed point did not converge; dashed lines: the power laws fitted at small
+    ``sigma_W`` (slopes in the legend); dotted vertical line: the breakdown scale.
+    """
+    fig, ax = plt.subplots(figsize=(5.6, 3.8))
+    s = np.asarray(sweep.sigmas)
+    fit = s[: sweep.n_fit]
+    for i, order in enumerate(sweep.orders):
+        err = np.maximum(sweep.mean_abs_error(order), 1e-300)
+        ok = sweep.converged[i].all(axis=1)
+        colour = f"C{i}"
+        ax.plot(s, err, "-", color=colour, lw=1.2)
+        ax.plot(s[ok], err[ok], "o", color=colour, ms=4,
+                label=f"order {order} (slope {sweep.slopes[order]:.2f})")
+        if (~ok).any():
+            ax.plot(s[~ok], err[~ok], "o", mfc="none", color=colour, ms=6)
+        k, a = np.polyfit(np.log(fit), np.log(err[: sweep.n_fit]), 1)
+        ax.plot(fit, np.exp(a) * fit**k, "--", color="k", lw=0.8)
+    if sweep.breakdown is not None:
+        ax.axvline(sweep.breakdown, color="grey", ls=":", lw=1)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(r"weight scale $\sigma_W$")
+    ax.set_ylabel(r"$|\ln Z_{\rm TAP} - \ln Z|$ (nats, mean over seeds)")
+    ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+@_export
+def tempering_mixing(mix, max_lag=None):
+    """Left: PT swap acceptance per neighbour pair; right: rho(t) of PT and of block Gibbs.
+
+    ``mix``: a :class:`rgdl.rbm.comparisons.MixingComparison`. Swap rates are the
+    mean over seeds (bars) with one dot per seed; rho(t) is centred on the exact
+    mean of the magnetisation, so a chain stuck in one mode stays near 1.
+    """
+    fig, axes = plt.subplots(1, 2, figsize=(10.0, 3.5))
+    betas = np.asarray(mix.betas)
+    rates = np.atleast_2d(mix.swap_rate)
+    pairs = np.arange(rates.shape[1])
+    axes[0].bar(pairs, rates.mean(0), color="C0", alpha=0.6)
+    for r in rates:
+        axes[0].plot(pairs, r, "k.", ms=3)
+    axes[0].set_xticks(pairs)
+    axes[0].set_xticklabels([f"{betas[k]:.2f}-{betas[k + 1]:.2f}" for k in pairs],
+                            rotation=60, fontsize=7)
+    axes[0].set_xlabel(r"neighbour pair $\beta_k - \beta_{k+1}$")
+    axes[0].set_ylabel("swap acceptance")
+    axes[0].set_ylim(0, 1)
+    lag = len(mix.rho_pt) - 1 if max_lag is None else max_lag
+    t = np.arange(lag + 1)
+    axes[1].plot(t, mix.rho_gibbs[: lag + 1], color="C3", label="block Gibbs")
+    axes[1].plot(t, mix.rho_pt[: lag + 1], color="C0",
+                 label=f"parallel tempering (M = {len(betas)})")
+    axes[1].axhline(0, color="grey", lw=0.5)
+    axes[1].set_xlabel("lag t (sweeps)")
+    axes[1].set_ylabel(r"$\rho(t)$ of the magnetisation")
+    axes[1].legend(fontsize=8)
+    fig.tight_layout()
+    return fig

@@ -27,6 +27,7 @@ import numbers
 import torch
 
 from ..core import runtime
+from ..core.runtime import threads_for
 from ..core.validate import positive_float, positive_int
 from .model import RBM, _as_tensor, check_rbm
 
@@ -278,10 +279,12 @@ def _iterate(W, b, c, mv, mh, order, spins, damping, max_iter, tol):
     powers = _powers(W, order)
     delta = torch.full(mv.shape[:-1], float("inf"), dtype=W.dtype, device=W.device)
     it = 0
-    while it < max_iter and not bool((delta < tol).all()):
-        step = min(10, max_iter - it)  # convergence is checked every few sweeps
-        delta = _sweeps_(W, b, c, mv, mh, order, spins, damping, step, powers)
-        it += step
+    rows = mv[..., 0].numel()
+    with threads_for(rows * W.shape[0] * W.shape[1]):  # small models: one thread is faster
+        while it < max_iter and not bool((delta < tol).all()):
+            step = min(10, max_iter - it)  # convergence is checked every few sweeps
+            delta = _sweeps_(W, b, c, mv, mh, order, spins, damping, step, powers)
+            it += step
     return it, delta
 
 
