@@ -220,18 +220,10 @@ class Chains:
         chains = validate.positive_int("chains", chains)
         validate.elements("chains * L * L", chains, L, L, itemsize=16)
         method = validate.one_of("method", method, METHODS)
+        self._init_state(L, K, chains, method, seed, start)
         if isinstance(K, tuple):
-            self._init_xy(L, K, chains, method, seed, start)
+            self._init_xy(K, method)
             return
-        self.L, self.K, self.chains, self.method = L, K, chains, method
-        self.gen = _rng(seed)
-        self.N = L * L
-        spins = self._initial_spins(start)
-        self.packed = method in LOCAL and L % 2 == 0
-        if self.packed:
-            self.a, self.b = pack(spins)
-        else:
-            self.spins = spins
         # acceptance tables indexed by s*h + 4 (Metropolis) or h + 4 (heat bath)
         x = np.arange(-4, 5, dtype=np.float64)
         if method == "metropolis":
@@ -245,8 +237,8 @@ class Chains:
         self.steps = 0
         self.offset, self.anisotropic = 4, False
 
-    def _init_xy(self, L, K, chains, method, seed, start):
-        """Set-up for a pair ``K = (K_x, K_y)`` with K_x != K_y (tables indexed by field + 8)."""
+    def _init_state(self, L, K, chains, method, seed, start):
+        """Size, coupling, random stream and the initial spins (packed for local moves)."""
         self.L, self.K, self.chains, self.method = L, K, chains, method
         self.gen = _rng(seed)
         self.N = L * L
@@ -256,6 +248,9 @@ class Chains:
             self.a, self.b = pack(spins)
         else:
             self.spins = spins
+
+    def _init_xy(self, K, method):
+        """Set-up for a pair ``K = (K_x, K_y)`` with K_x != K_y (tables indexed by field + 8)."""
         metropolis, heatbath = _xy_tables(*K)
         self.table = metropolis if method == "metropolis" else heatbath
         self.p_bond = tuple(-math.expm1(-2.0 * k) for k in K)
