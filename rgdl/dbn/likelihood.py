@@ -11,8 +11,7 @@ with ``F_n`` the top RBM's free energy (its visible Hamiltonian,
 :meth:`rgdl.rbm.RBM.visible_hamiltonian`) and ``ln p_l(x | h) = x.a - sum_i ln sum_{x_i}
 e^{x_i a_i}``, ``a = b_l + W_l h``. For ``n = 1`` this is the first RBM itself.
 
-The bound (Salakhutdinov & Murray 2008, "On the quantitative analysis of deep belief
-networks", ICML, sec. 5)
+The bound of Salakhutdinov & Murray (2008, ICML, sec. 5)
     ``ln p(v)`` of a deeper DBN is not tractable; with the factorial up-pass posteriors
     ``q_l(h_l | h_{l-1}) = prod_j sigma(+/-(c_l + h_{l-1} W_l)_j)`` of each RBM as a
     variational distribution, Jensen's inequality gives
@@ -23,7 +22,8 @@ networks", ICML, sec. 5)
 
     ``q = q_1(h_1 | v) q_2(h_2 | h_1) ...``: the 2-layer form is their bound
     ``ln p(v) >= sum_{h_1} Q(h_1|v)[ln p(v|h_1) + ln p*(h_1)] - ln Z + H(Q)``; the
-    3-layer one applies the same step to ``ln p(h_1)``. The gap is
+    3-layer one applies the same step to ``ln p(h_1)`` ("On the quantitative analysis of
+    deep belief networks"). The gap is
     ``KL(q(h | v) || p(h | v))``: zero when the posterior is exactly factorial, e.g. a
     2-layer DBN whose top RBM is the first one transposed (the complementary prior of
     Hinton et al. 2006). The expectation is estimated by drawing ``h ~ q`` (``seed``),

@@ -466,7 +466,7 @@ def exact_samples(rbm, n, seed=None) -> torch.Tensor:
     (``s = 1`` for 0/1 units; for spins the probability of +1 with ``s = 2``), otherwise
     ``v ~ e^{-H_RBM(v)} / Z`` directly; the categorical draw inverts the cumulative
     distribution over the ``2^m`` states in float64 (Mehta & Schwab 2014, eqs. 12-13 for
-    the marginals). The smaller layer has at most :data:`~rgdl.rbm.model.MAX_EXACT_UNITS`
+    the marginals). The smaller layer has at most ``MAX_EXACT_UNITS`` (30)
     units. Returns a tensor (n, n_visible) in the rbm's dtype and device.
     """
     check_rbm(rbm)
