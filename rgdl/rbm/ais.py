@@ -46,7 +46,8 @@ from ..core.validate import (
     boolean, elements, finite_float, float_dtype, positive_float, positive_int, real_array,
 )
 from .model import (
-    MAX_EXACT_UNITS, RBM, check_rbm, enumerate_states, log_partition,
+    MAX_EXACT_UNITS, RBM, _smaller_layer_log_weights, _smaller_layer_terms, check_rbm,
+    log_partition,
 )
 
 __all__ = ["ais_log_partition", "beta_schedule", "base_rate_biases", "AISCheck",
@@ -472,30 +473,26 @@ def exact_samples(rbm, n, seed=None) -> torch.Tensor:
     check_rbm(rbm)
     n = positive_int("n", n, maximum=MAX_RUNS)
     hidden = rbm.n_hidden <= rbm.n_visible
-    m = rbm.n_hidden if hidden else rbm.n_visible
+    terms = _smaller_layer_terms(rbm)
+    m, _, bias_o, Wm = terms
     if m > MAX_EXACT_UNITS:
         raise ValueError(f"rbm: the smaller layer has {m} units; exact sampling enumerates it "
                          f"and is limited to {MAX_EXACT_UNITS}")
     elements("n * (n_visible + n_hidden)", n, rbm.n_visible + rbm.n_hidden)
     elements("2**(smaller layer) states", 2**m)
     gen = runtime.torch_generator(seed, rbm.device)
-    f64, dev = torch.float64, rbm.device
-    W, b, c = (t.detach().to(f64) for t in (rbm.W, rbm.b, rbm.c))
-    bias_m, bias_o, Wm = (c, b, W.T) if hidden else (b, c, W)
-    chunk, log_p = 1 << 16, []
+    f64, dev, chunk = torch.float64, rbm.device, 1 << 16
     with torch.no_grad():
-        for lo in range(0, 2**m, chunk):
-            s = enumerate_states(m, rbm.values, f64, dev, lo, min(2**m, lo + chunk))
-            log_p.append(s @ bias_m + sum_out(torch.addmm(bias_o, s, Wm), rbm.spins))
-        log_p = torch.cat(log_p)
+        log_p = torch.cat([_smaller_layer_log_weights(rbm, terms, lo, min(2**m, lo + chunk))
+                           for lo in range(0, 2**m, chunk)])
         cdf = torch.cumsum(torch.exp(log_p - log_p.max()), 0)
         u = torch.rand(n, generator=gen, dtype=f64, device=dev) * cdf[-1]
         idx = torch.searchsorted(cdf, u, right=True).clamp_(max=2**m - 1)
         s = ((idx[:, None] >> torch.arange(m, device=dev)) & 1).to(f64)
         if rbm.spins:
             s = 2 * s - 1
-        if hidden:
-            field = torch.addmm(b, s, W.T)
+        if hidden:  # v | h: field b + W h
+            field = torch.addmm(bias_o, s, Wm)
             s = torch.bernoulli(torch.sigmoid((2.0 if rbm.spins else 1.0) * field), generator=gen)
             s = 2 * s - 1 if rbm.spins else s
     return s.to(dtype=rbm.dtype)

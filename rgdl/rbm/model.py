@@ -384,6 +384,25 @@ def _smaller_layer(rbm) -> str:
     return "hidden" if rbm.n_hidden <= rbm.n_visible else "visible"
 
 
+def _smaller_layer_terms(rbm: RBM) -> tuple:
+    """``(m, bias_m, bias_o, W_m)`` in float64: the smaller layer (``m`` units, enumerated)
+    with its biases, the other layer's biases and the weights from the enumerated layer
+    to the other (``W.T`` when the hidden layer is enumerated)."""
+    W, b, c = (t.detach().to(torch.float64) for t in (rbm.W, rbm.b, rbm.c))
+    if _smaller_layer(rbm) == "hidden":
+        return rbm.n_hidden, c, b, W.T  # enumerate h; field on v: b + W h
+    return rbm.n_visible, b, c, W
+
+
+def _smaller_layer_log_weights(rbm: RBM, terms: tuple, start: int, stop: int) -> torch.Tensor:
+    """``-H_RBM(s)`` of the states ``start .. stop - 1`` of the smaller layer (float64), in the
+    order of ``enumerate_states``; the other layer summed out:
+    ``-H(s) = s . bias_m + sum_j ln sum_{x_j} e^{x_j (bias_o + s W_m)_j}``."""
+    m, bias_m, bias_o, Wm = terms
+    s = enumerate_states(m, rbm.values, torch.float64, Wm.device, start, stop)
+    return s @ bias_m + sum_out(torch.addmm(bias_o, s, Wm), rbm.spins)
+
+
 def log_partition(rbm: RBM, chunk: int = 1 << 16) -> float:
     """Exact ln Z = ln sum_{v,h} exp(-E(v, h)), computed in float64.
 
@@ -394,23 +413,14 @@ def log_partition(rbm: RBM, chunk: int = 1 << 16) -> float:
     """
     check_rbm(rbm)
     chunk = positive_int("chunk", chunk, maximum=1 << 24)
-    W = rbm.W.detach().to(torch.float64)
-    b = rbm.b.detach().to(torch.float64)
-    c = rbm.c.detach().to(torch.float64)
-    if _smaller_layer(rbm) == "hidden":
-        m, bias_m, bias_o, Wm = rbm.n_hidden, c, b, W.T  # enumerate h; field on v: b + W h
-    else:
-        m, bias_m, bias_o, Wm = rbm.n_visible, b, c, W
+    terms = _smaller_layer_terms(rbm)
+    m = terms[0]
     if m > MAX_EXACT_UNITS:
         raise ValueError(f"log_partition: the smaller layer has {m} units; exact enumeration "
                          f"is limited to {MAX_EXACT_UNITS} (use ais_log_partition)")
     total = 2**m
-    parts = []
-    for start in range(0, total, chunk):
-        s = enumerate_states(m, rbm.values, torch.float64, W.device, start, min(total, start + chunk))
-        x = torch.addmm(bias_o, s, Wm)
-        neg_h = s @ bias_m + sum_out(x, rbm.spins)
-        parts.append(torch.logsumexp(neg_h, 0))
+    parts = [torch.logsumexp(_smaller_layer_log_weights(rbm, terms, lo, min(total, lo + chunk)), 0)
+             for lo in range(0, total, chunk)]
     return float(torch.logsumexp(torch.stack(parts), 0))
 
 
