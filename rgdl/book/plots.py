@@ -904,3 +904,58 @@ def tempering_mixing(mix, max_lag=None):
     axes[1].legend(fontsize=8)
     fig.tight_layout()
     return fig
+
+
+# ------------------------------------------------------------- chapter 5: controls and K_c
+
+@_export
+def correlation_scan(scan):
+    """Locality ratio and core radius of each layer against the exact correlation length.
+
+    ``scan`` is a :class:`rgdl.dbn.CorrelationScan`; points are means over seeds with
+    standard errors; the ``K_c`` point (``xi = inf``) is drawn at the right edge, at ``L``.
+    """
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    xi = np.where(np.isfinite(scan.xi), scan.xi, scan.L)
+    n = scan.ratio.shape[0]
+    for ax, values, label in ((axes[0], scan.ratio, "locality ratio (1: no arrangement)"),
+                              (axes[1], scan.core, "core radius, weights $|r|^8$ (sites)")):
+        for layer in range(values.shape[2]):
+            v = values[:, :, layer]
+            se = v.std(0, ddof=1) / np.sqrt(n) if n > 1 else None
+            ax.errorbar(xi, v.mean(0), se, fmt="o-", capsize=3, label=f"layer {layer + 1}")
+        ax.set(xscale="log", xlabel=r"exact correlation length $\xi$ ($K_c$: drawn at $L$)",
+               ylabel=label)
+    axes[0].legend(fontsize=8)
+    fig.suptitle(f"Fields across couplings, L = {scan.L}")
+    fig.tight_layout()
+    return fig
+
+
+@_export
+def critical_layers(summaries):
+    """Binder cumulant per layer beside the lattice and block spins, for networks at ``K_c``.
+
+    ``summaries`` maps a label (e.g. ``"L = 40"``) to a :class:`rgdl.dbn.CriticalSummary`;
+    the right panel shows the fitted hidden-correlation exponent per layer against 1/4.
+    """
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    for k, (label, s) in enumerate(summaries.items()):
+        n = s.binder.shape[0]
+        se = (lambda x: x.std(0, ddof=1) / np.sqrt(n)) if n > 1 else (lambda x: None)
+        layers = np.arange(1, s.binder.shape[1] + 1)
+        axes[0].errorbar(layers + 0.08 * k, s.binder.mean(0), se(s.binder), fmt="o-",
+                         capsize=3, label=f"layers, {label}")
+        axes[0].errorbar(np.log2(s.block_sizes) + 0.08 * k, s.blocks.mean(0), se(s.blocks),
+                         fmt="s--", capsize=3, label=f"block spins b = 2^l, {label}")
+        axes[1].errorbar(np.array(s.decay_layers) + 0.08 * k, s.exponent.mean(0),
+                         se(s.exponent), fmt="o-", capsize=3, label=label)
+    axes[0].axhline(s.u_star, color="k", ls=":", lw=1, label="U* = 0.61069")
+    axes[0].set(xlabel="layer l (or block level)", ylabel="Binder cumulant U", xticks=layers)
+    axes[1].axhline(s.eta, color="k", ls=":", lw=1, label=r"$\eta = 1/4$")
+    axes[1].set(xlabel="layer l", ylabel="decay exponent of hidden correlations",
+                xticks=layers)
+    for ax in axes:
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig

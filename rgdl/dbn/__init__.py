@@ -10,12 +10,20 @@
   RBM, the Salakhutdinov-Murray bound for 2 and 3 layers, the exact Ising entropy bound
 - :mod:`rgdl.dbn.criticality` the network at K_c: Binder cumulant per layer beside block
   spins, hidden-hidden correlations against the distance of their field centres
+- :mod:`rgdl.dbn.controls`   chapter 5's controls over ensembles: correlation-length scan,
+  aspect ratios on the anisotropic lattice, untrained upper layers, the network at K_c,
+  likelihood per layer against the entropy bound
 
-Layering inside: ``locality`` and ``stack`` <- ``experiment``, ``likelihood``, ``criticality``.
+Layering inside: ``locality`` and ``stack`` <- ``experiment``, ``likelihood``, ``criticality``
+<- ``controls``.
 """
 
 from . import experiment as experiments
-from . import criticality, likelihood, locality, stack
+from . import controls, criticality, likelihood, locality, stack
+from .controls import (
+    CorrelationScan, CriticalSummary, LikelihoodSummary, aspect_ratios, correlation_scan,
+    critical_summary, likelihood_summary, untrained_control, untrained_upper_layers,
+)
 from .criticality import BinderTable, HiddenCorrelations, hidden_correlations, layer_binder
 from .experiment import (
     BlockSpinRun, ControlTable, Ensemble, FreeEnergyGaps, LocalityTable, ReconstructionFlow,
@@ -39,5 +47,7 @@ __all__ = [
     "ControlTable", "ReconstructionFlow", "FreeEnergyGaps",
     "likelihood", "criticality", "ising_entropy_per_spin", "log_likelihood_bound",
     "likelihood_per_layer", "LayerLikelihood", "LikelihoodTable", "layer_binder",
-    "hidden_correlations", "BinderTable", "HiddenCorrelations",
+    "hidden_correlations", "BinderTable", "HiddenCorrelations", "controls", "correlation_scan",
+    "CorrelationScan", "aspect_ratios", "untrained_upper_layers", "untrained_control",
+    "critical_summary", "CriticalSummary", "likelihood_summary", "LikelihoodSummary",
 ]

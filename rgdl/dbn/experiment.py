@@ -61,10 +61,10 @@ def layer_localization(dbn: DBN, *, power=1.0, window=None, permutation=None,
     with their values placed at random sites (:func:`rgdl.dbn.locality.shuffled_fields`,
     equal sparsity).
 
-    Returns one dict per layer: ``radius`` and ``baseline_radius`` (arrays,
-    one entry per unit), their medians and quartiles (``median``, ``q25``,
-    ``q75``, ``baseline_median``...), and the window fractions when ``window``
-    (an int, or one int per layer) is given.
+    Returns one dict per layer: ``power`` (the weights exponent), ``radius`` and
+    ``baseline_radius`` (arrays, one entry per unit), their medians and quartiles
+    (``median``, ``q25``, ``q75``, ``baseline_median``...), and the window fractions
+    when ``window`` (an int, or one int per layer) is given.
     """
     if not isinstance(dbn, DBN):
         raise TypeError(f"dbn must be a DBN; got {type(dbn).__name__}")
@@ -82,7 +82,7 @@ def layer_localization(dbn: DBN, *, power=1.0, window=None, permutation=None,
         loc = locality.localization(images, power=power, window=windows[i])
         base = locality.localization(locality.shuffled_fields(images, seed=baseline_seed + i),
                                      power=power, window=windows[i])
-        entry = {"layer": i + 1, "images": images, "radius": loc["radius"],
+        entry = {"layer": i + 1, "power": power, "images": images, "radius": loc["radius"],
                  "center": loc["center"], "baseline_radius": base["radius"]}
         for key, values in (("", loc["radius"]), ("baseline_", base["radius"])):
             entry[key + "median"] = float(np.median(values))
@@ -111,7 +111,7 @@ class BlockSpinRun:
 
     dbn: DBN
     L: int
-    K: float
+    K: float | tuple
     seed: int
     data_seed: int
     heldout_spins: np.ndarray
@@ -168,7 +168,7 @@ def experiment(L, K, n_train, n_heldout=500, *, sizes=PAPER_SIZES, shuffle_sites
         x = x[:, torch.as_tensor(permutation)]
     folder = None
     if cache:
-        spec = {"L": L, "K": repr(float(K)), "n": [n_train, n_heldout], "sizes": list(sizes),
+        spec = {"L": L, "K": _coupling_key(K), "n": [n_train, n_heldout], "sizes": list(sizes),
                 "shuffle": bool(shuffle_sites), "data_seed": data_seed, "seed": seed,
                 "settings": {k: settings[k] for k in sorted(settings)}, "code": _source_hash()}
         text = json.dumps(spec, sort_keys=True, default=str)
@@ -180,10 +180,20 @@ def experiment(L, K, n_train, n_heldout=500, *, sizes=PAPER_SIZES, shuffle_sites
     seconds = time.perf_counter() - t0
     loc = layer_localization(net, power=power, window=windows, permutation=permutation,
                              baseline_seed=seed, L=L)
-    return BlockSpinRun(dbn=net, L=L, K=float(K), seed=seed, data_seed=data_seed,
+    return BlockSpinRun(dbn=net, L=L, K=_coupling(K), seed=seed, data_seed=data_seed,
                         heldout_spins=configs[n_train:], heldout=x[n_train:],
                         permutation=permutation, info=info, data=data, localization=loc,
                         seconds=seconds)
+
+
+def _coupling(K):
+    """``K`` as a float, or as a tuple of two floats for anisotropic couplings."""
+    return tuple(float(k) for k in K) if isinstance(K, tuple) else float(K)
+
+
+def _coupling_key(K):
+    """The cache-key text of ``K``: unchanged for a float, one text per axis for a pair."""
+    return [repr(float(k)) for k in K] if isinstance(K, tuple) else repr(float(K))
 
 
 def _check_experiment_args(L, n_train, n_heldout, sizes, shuffle_sites, data_seed, seed, power,

@@ -62,7 +62,8 @@ MAX_POWER = 100.0
 
 __all__ = [
     "as_images", "field_weights", "circular_center", "torus_moments", "radius_of_gyration",
-    "uniform_radius", "window_fraction", "localization", "shuffled_fields", "unpermute",
+    "uniform_radius", "axis_radii", "window_fraction", "localization", "shuffled_fields",
+    "unpermute",
 ]
 
 
@@ -205,6 +206,22 @@ def radius_of_gyration(fields, power: float = 1.0, return_center: bool = False):
     if return_center:
         return radius, np.stack([c0, c1], -1)
     return radius
+
+
+def axis_radii(fields, power: float = 1.0) -> np.ndarray:
+    """Radius of gyration of each field along each axis of the torus.
+
+    .. math::  R_a^2 = \\min_{c_a} \\sum_x w_x\\, d(x_a, c_a)^2 / \\sum_x w_x,
+               \\qquad a = y\\ (\\text{axis 0, rows}),\\ x\\ (\\text{axis 1, columns}),
+
+    so that ``R_y^2 + R_x^2 = R_g^2`` (:func:`radius_of_gyration`; the minimum splits
+    by axis). Returns shape ``fields.shape[:-2] + (2,)``: ``[..., 0]`` is ``R_y``,
+    ``[..., 1]`` is ``R_x``. The ratio ``R_x / R_y`` is a field's aspect ratio: 1 for a
+    square block, ``> 1`` for a field stretched along x (the axis
+    :func:`rgdl.ising.dataset` couples with ``K_x``).
+    """
+    w = field_weights(fields, power)
+    return np.sqrt(np.stack([torus_moments(m)[0] for m in _marginals(w)], -1))
 
 
 def uniform_radius(L: int) -> float:
