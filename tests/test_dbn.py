@@ -190,7 +190,7 @@ def test_experiment_unpermutes_shuffled_sites(tmp_path, monkeypatch):
 def test_ensemble_pairs_replicas_and_tabulates_controls(tmp_path, monkeypatch):
     monkeypatch.setenv("RGDL_CACHE", str(tmp_path))
     jobs = {"main": {}, "l2": {"l1": 0.0, "weight_decay": 2e-4}, "hot": {"K": 0.2}}
-    ens = D.ensemble(8, 0.408, 150, 50, jobs=jobs, seeds=(5, 6), workers=2, **_EXP)
+    ens = D.ensemble(8, 0.408, 150, 50, jobs=jobs, seeds=(5, 6), replicas=True, **_EXP)
     assert ens.names == ["main", "l2", "hot"] and ens.data_seeds == [0, 1]
     for i, (s, d) in enumerate(zip((5, 6), (0, 1))):
         runs = [ens.runs[n][i] for n in ens.names]
@@ -199,9 +199,20 @@ def test_ensemble_pairs_replicas_and_tabulates_controls(tmp_path, monkeypatch):
         # runs at the same K and replica index see the same data (paired comparisons)
         np.testing.assert_array_equal(runs[0].heldout_spins, runs[1].heldout_spins)
     assert ens.runs["l2"][0].dbn.config["layers"][0]["weight_decay"] == 2e-4
-    # replica i is exactly experiment() with its seeds (here loaded from the cache)
+    # replica i is experiment() with its seeds: to float32 round-off when trained as a replica
     direct = D.experiment(8, 0.408, 150, 50, seed=6, data_seed=1, **_EXP)
-    torch.testing.assert_close(direct.dbn.rbms[2].W, ens.runs["main"][1].dbn.rbms[2].W)
+    torch.testing.assert_close(direct.dbn.rbms[0].W, ens.runs["main"][1].dbn.rbms[0].W,
+                               rtol=0, atol=1e-6)
+    # ... and exactly when trained alone (here loaded from the cache experiment() wrote)
+    alone = D.ensemble(8, 0.408, 150, 50, jobs={"main": {}}, seeds=(6,), data_seeds=(1,),
+                       workers=2, **_EXP)                    # on the CPU: side by side
+    torch.testing.assert_close(alone.runs["main"][0].dbn.rbms[2].W, direct.dbn.rbms[2].W,
+                               rtol=0, atol=0)
+    # a replica set is cached as a unit: the same ensemble loads it, bit for bit
+    again = D.ensemble(8, 0.408, 150, 50, jobs=jobs, seeds=(5, 6), replicas=True, **_EXP)
+    for name in jobs:
+        for a, b in zip(again.runs[name], ens.runs[name]):
+            torch.testing.assert_close(a.dbn.rbms[1].W, b.dbn.rbms[1].W, rtol=0, atol=0)
     table = D.control_table(ens)
     x = table.samples["hot"]
     assert x.shape == (2, 3)

@@ -2,6 +2,8 @@
 
 - :mod:`rgdl.dbn.stack`      :class:`DBN`, greedy training (:func:`train`), effective
   receptive fields
+- :mod:`rgdl.dbn.replicas`   many DBNs of one architecture trained together, layer by layer
+  as replica sets (:func:`train_replicas`)
 - :mod:`rgdl.dbn.locality`   how local a receptive field is (torus radius of gyration)
 - :mod:`rgdl.dbn.experiment` Ising data -> DBN -> locality per layer, over seeds and
   controls; reconstructions beside the block-spin flow; free-energy gaps (each a function
@@ -14,12 +16,12 @@
   aspect ratios on the anisotropic lattice, untrained upper layers, the network at K_c,
   likelihood per layer against the entropy bound
 
-Layering inside: ``locality`` and ``stack`` <- ``experiment``, ``likelihood``, ``criticality``
-<- ``controls``.
+Layering inside: ``locality`` and ``stack`` <- ``replicas`` <- ``experiment``, ``likelihood``,
+``criticality`` <- ``controls``.
 """
 
 from . import experiment as experiments
-from . import controls, criticality, likelihood, locality, stack
+from . import controls, criticality, likelihood, locality, replicas, stack
 from .controls import (
     CorrelationScan, CriticalSummary, LikelihoodSummary, aspect_ratios, correlation_scan,
     critical_summary, likelihood_summary, untrained_control, untrained_upper_layers,
@@ -34,13 +36,15 @@ from .likelihood import (
     LayerLikelihood, LikelihoodTable, ising_entropy_per_spin, likelihood_per_layer,
     log_likelihood_bound,
 )
+from .replicas import train_replicas
 from .stack import (
     DBN, MIXED_MIN_WEIGHTS, PAPER_SETTINGS, PAPER_SIZES, receptive_fields, spins_to_units,
     train, units_to_spins,
 )
 
 __all__ = [
-    "DBN", "train", "receptive_fields", "spins_to_units", "units_to_spins",
+    "DBN", "train", "train_replicas", "replicas", "receptive_fields", "spins_to_units",
+    "units_to_spins",
     "layer_localization", "experiment", "PAPER_SIZES", "PAPER_SETTINGS", "MIXED_MIN_WEIGHTS",
     "locality", "stack", "experiments", "ensemble", "locality_table", "control_table",
     "reconstruction_flow", "free_energy_gaps", "BlockSpinRun", "Ensemble", "LocalityTable",

@@ -29,8 +29,10 @@ import torch
 from .. import ising
 from ..core import runtime
 from ..core.io import cache_dir
-from ..core.validate import boolean, positive_float, positive_int
+from ..core.validate import boolean, positive_float, positive_int, torch_device
+from ..rbm.replicas import SHARED_FIELDS
 from . import locality
+from .replicas import train_replicas
 from .stack import (DBN, MAX_STEPS, MAX_UNITS, PAPER_SIZES, _per_layer,
                     _source_hash, spins_to_units, train, units_to_spins)
 
@@ -155,6 +157,18 @@ def experiment(L, K, n_train, n_heldout=500, *, sizes=PAPER_SIZES, shuffle_sites
         L, n_train, n_heldout, sizes, shuffle_sites, data_seed, seed, power, windows, cache,
         progress)
     t0 = time.perf_counter()
+    prep = _prepare(L, K, n_train, n_heldout, sizes, shuffle_sites, data_seed, seed, cache,
+                    progress, settings)
+    folder = _cache_folder(prep["spec"]) if cache else None
+    net = train(prep["x"][:n_train], sizes, heldout=prep["x"][n_train:], seed=seed,
+                checkpoint_dir=folder, progress=progress, device=device, corrupt="regenerate",
+                **prep["settings"])
+    return _measure(prep, net, power, windows, time.perf_counter() - t0)
+
+
+def _prepare(L, K, n_train, n_heldout, sizes, shuffle_sites, data_seed, seed, cache, progress,
+             settings) -> dict:
+    """The data of one run (Ising configurations, units, site permutation) and its cache spec."""
     configs, info = ising.dataset(L, K, n_train + n_heldout, seed=data_seed, cache=cache,
                                   progress=progress, return_info=True)
     ess = ising.effective_sample_size(configs, chains=info.get("chains", 1))
@@ -166,24 +180,32 @@ def experiment(L, K, n_train, n_heldout=500, *, sizes=PAPER_SIZES, shuffle_sites
     if shuffle_sites:
         permutation = runtime.rng(seed + 1_000_003).permutation(L * L)
         x = x[:, torch.as_tensor(permutation)]
-    folder = None
+    spec = {"L": L, "K": _coupling_key(K), "n": [n_train, n_heldout], "sizes": list(sizes),
+            "shuffle": bool(shuffle_sites), "data_seed": data_seed, "seed": seed,
+            "settings": {k: settings[k] for k in sorted(settings)}, "code": _source_hash()}
     if cache:
-        spec = {"L": L, "K": _coupling_key(K), "n": [n_train, n_heldout], "sizes": list(sizes),
-                "shuffle": bool(shuffle_sites), "data_seed": data_seed, "seed": seed,
-                "settings": {k: settings[k] for k in sorted(settings)}, "code": _source_hash()}
-        text = json.dumps(spec, sort_keys=True, default=str)
-        key = hashlib.sha256(text.encode()).hexdigest()[:20]
-        folder = cache_dir() / "dbn" / key
         settings = {"checkpoint_every": CACHE_CHECKPOINT_EVERY, **settings}
-    net = train(x[:n_train], sizes, heldout=x[n_train:], seed=seed, checkpoint_dir=folder,
-                progress=progress, device=device, corrupt="regenerate", **settings)
-    seconds = time.perf_counter() - t0
-    loc = layer_localization(net, power=power, window=windows, permutation=permutation,
+    return {"L": L, "K": _coupling(K), "seed": seed, "data_seed": data_seed,
+            "n_train": n_train, "configs": configs, "info": info, "data": data, "x": x,
+            "permutation": permutation, "spec": spec, "settings": settings}
+
+
+def _cache_folder(spec: dict, group: str | None = None):
+    """``cache_dir()/dbn/<key>``, the key a hash of the run's spec (and of its replica group)."""
+    text = json.dumps(spec if group is None else {**spec, "replica_group": group},
+                      sort_keys=True, default=str)
+    return cache_dir() / "dbn" / hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+def _measure(prep: dict, net: DBN, power: float, windows, seconds: float) -> BlockSpinRun:
+    """The :class:`BlockSpinRun` of a trained network: fields measured on the true lattice."""
+    L, n_train, seed = prep["L"], prep["n_train"], prep["seed"]
+    loc = layer_localization(net, power=power, window=windows, permutation=prep["permutation"],
                              baseline_seed=seed, L=L)
-    return BlockSpinRun(dbn=net, L=L, K=_coupling(K), seed=seed, data_seed=data_seed,
-                        heldout_spins=configs[n_train:], heldout=x[n_train:],
-                        permutation=permutation, info=info, data=data, localization=loc,
-                        seconds=seconds)
+    return BlockSpinRun(dbn=net, L=L, K=prep["K"], seed=seed, data_seed=prep["data_seed"],
+                        heldout_spins=prep["configs"][n_train:], heldout=prep["x"][n_train:],
+                        permutation=prep["permutation"], info=prep["info"], data=prep["data"],
+                        localization=loc, seconds=seconds)
 
 
 def _coupling(K):
@@ -244,8 +266,8 @@ class Ensemble:
 
 
 def ensemble(L, K, n_train, n_heldout, *, jobs=None, seeds=(0,), data_seeds=None, workers=None,
-             **common) -> Ensemble:
-    """Train the main run and its controls for every seed, side by side, and collect them.
+             replicas=None, **common) -> Ensemble:
+    """Train the main run and its controls for every seed, as replicas or side by side.
 
     Parameters
     ----------
@@ -257,7 +279,19 @@ def ensemble(L, K, n_train, n_heldout, *, jobs=None, seeds=(0,), data_seeds=None
         Training seed of each replica (at least one).
     data_seeds : sequence of int, optional
         Data seed of each replica; default ``0, 1, 2, ...``.
-    workers : passed to :func:`rgdl.core.runtime.side_by_side` (default one per core).
+    workers : passed to :func:`rgdl.core.runtime.side_by_side` (default one per core) when
+        ``replicas`` is false.
+    replicas : bool, optional
+        Train every set of networks that can share a batched loop (same lattice, sizes,
+        samples and loop settings, e.g. all jobs that differ in ``K`` or a penalty) together
+        with :func:`rgdl.dbn.train_replicas`; otherwise each run is :func:`experiment`,
+        several side by side. Default: replicas on a CUDA device, where they remove the
+        per-update launch overhead, side by side on the CPU, where a stack of large
+        weight matrices no longer fits the caches and batched products are slower than
+        one process per core (``benchmarks/README.md``). Replica ``r`` equals its run
+        trained alone to round-off in float64 and statistically in float32; its last bits
+        depend on the set it was trained in, so a replica set is cached as a unit (a
+        different ensemble trains anew).
     **common : keyword arguments of :func:`experiment` shared by every run.
 
     Returns
@@ -278,6 +312,12 @@ def ensemble(L, K, n_train, n_heldout, *, jobs=None, seeds=(0,), data_seeds=None
         _check_seed(f"data_seeds[{i}]", s) for i, s in enumerate(data_seeds)]
     if workers is not None:
         workers = positive_int("workers", workers, maximum=1024)
+    if replicas is None:
+        device = common.get("device")
+        device = runtime.device(prefer_cuda=True) if device is None else torch_device(
+            "device", device)
+        replicas = device.type == "cuda"
+    replicas = boolean("replicas", replicas)
     if len(data_seeds) != len(seeds):
         raise ValueError(f"data_seeds has {len(data_seeds)} entries; seeds has {len(seeds)}")
     t0 = time.perf_counter()
@@ -287,15 +327,65 @@ def ensemble(L, K, n_train, n_heldout, *, jobs=None, seeds=(0,), data_seeds=None
             kw = {**common, "K": K, **changes}
             calls[(name, i)] = dict(kw, L=L, n_train=n_train, n_heldout=n_heldout, seed=s,
                                     data_seed=d)
-    pool, futures = runtime.side_by_side(experiment, {f"{n}/{i}": kw for (n, i), kw in
-                                                      calls.items()}, workers=workers)
-    try:
-        runs = {name: [futures[f"{name}/{i}"].result() for i in range(len(seeds))]
-                for name in jobs}
-    finally:
-        pool.shutdown()
+    if replicas:
+        done = _replica_runs(calls)
+        runs = {name: [done[(name, i)] for i in range(len(seeds))] for name in jobs}
+    else:
+        pool, futures = runtime.side_by_side(experiment, {f"{n}/{i}": kw for (n, i), kw in
+                                                          calls.items()}, workers=workers)
+        try:
+            runs = {name: [futures[f"{name}/{i}"].result() for i in range(len(seeds))]
+                    for name in jobs}
+        finally:
+            pool.shutdown()
     return Ensemble(runs=runs, seeds=seeds, data_seeds=data_seeds,
                     seconds=time.perf_counter() - t0)
+
+
+_EXPERIMENT_ARGS = ("L", "K", "n_train", "n_heldout", "sizes", "shuffle_sites", "data_seed",
+                    "seed", "power", "windows", "cache", "progress", "device")
+_DEFAULTS = {"sizes": PAPER_SIZES, "shuffle_sites": False, "data_seed": 0, "seed": 0,
+             "power": 2.0, "windows": None, "cache": True, "progress": True, "device": None}
+
+
+def _replica_runs(calls: dict) -> dict:
+    """Every call of an ensemble (``key -> experiment kwargs``) trained in replica sets."""
+    groups, preps = {}, {}
+    for key, kw in calls.items():
+        a = {**_DEFAULTS, **{k: v for k, v in kw.items() if k in _EXPERIMENT_ARGS}}
+        settings = {k: v for k, v in kw.items() if k not in _EXPERIMENT_ARGS}
+        a["n_train"], a["n_heldout"], a["seed"], a["power"] = _check_experiment_args(
+            a["L"], a["n_train"], a["n_heldout"], a["sizes"], a["shuffle_sites"], a["data_seed"],
+            a["seed"], a["power"], a["windows"], a["cache"], a["progress"])
+        t0 = time.perf_counter()
+        preps[key] = (a, _prepare(a["L"], a["K"], a["n_train"], a["n_heldout"], a["sizes"],
+                                  a["shuffle_sites"], a["data_seed"], a["seed"], a["cache"],
+                                  a["progress"], settings), time.perf_counter() - t0)
+        shared = {k: repr(settings.get(k)) for k in (*SHARED_FIELDS, "matmul_dtype")}
+        group = json.dumps([a["L"], a["n_train"], a["n_heldout"], list(a["sizes"]),
+                            str(a["device"]), a["cache"], a["progress"], shared],
+                           sort_keys=True, default=str)
+        groups.setdefault(group, []).append(key)
+    out = {}
+    for members in groups.values():
+        a0 = preps[members[0]][0]
+        specs = sorted(json.dumps(preps[k][1]["spec"], sort_keys=True, default=str)
+                       for k in members)
+        signature = hashlib.sha256(json.dumps(specs).encode()).hexdigest()[:20]
+        t0 = time.perf_counter()
+        nets = train_replicas(
+            [preps[k][1]["x"][:a0["n_train"]] for k in members], a0["sizes"],
+            seeds=[preps[k][0]["seed"] for k in members],
+            settings=[preps[k][1]["settings"] for k in members],
+            heldout=[preps[k][1]["x"][a0["n_train"]:] for k in members],
+            checkpoint_dirs=[_cache_folder(preps[k][1]["spec"], signature) for k in members]
+            if a0["cache"] else None, device=a0["device"], progress=a0["progress"],
+            corrupt="regenerate")
+        share = (time.perf_counter() - t0) / len(members)
+        for k, net in zip(members, nets):
+            a, prep, data_seconds = preps[k]
+            out[k] = _measure(prep, net, a["power"], a["windows"], data_seconds + share)
+    return out
 
 
 def _mean_se(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -486,25 +486,17 @@ def train(data, sizes=PAPER_SIZES, config: TrainingConfig | None = None, *,
     n_layers = len(sizes)
     configs = _layer_configs(config, hyperparameters, n_layers)
     x, held = _check_data(data, heldout, sizes, dtype, device)
-    gen = runtime.rng(seed)
-    layer_seeds = [[int(s) for s in gen.integers(0, 2**62, size=3)] for _ in range(n_layers)]
+    layer_seeds = _layer_seeds(seed, n_layers)
     folder = None if checkpoint_dir is None else _check_path("checkpoint_dir", checkpoint_dir)
-    base = {"format": _FORMAT, "code": _source_hash(), "data": _tensor_hash(x),
-            "heldout": None if held is None else _tensor_hash(held), "n_visible": x.shape[1],
-            "propagate": propagate, "dtype": str(dtype), "monitors": [str(m) for m in monitors]}
-    fingerprints, rbms, history = [], [], []
+    base = _base_spec(x, held, propagate, dtype, monitors)
+    fingerprints = _fingerprints(base, configs, sizes, layer_seeds)
+    rbms, history = [], []
     below, below_held = x, held
     for i in range(n_layers):
-        spec = {**base, "layers": [dict(_layer_spec(configs[j]), n_hidden=sizes[j],
-                                        seeds=layer_seeds[j]) for j in range(i + 1)]}
-        fingerprints.append(hashlib.sha256(json.dumps(spec, sort_keys=True, default=str)
-                                           .encode()).hexdigest()[:24])
         init_seed, fit_seed, prop_seed = layer_seeds[i]
         rbm = RBM(below.shape[1], sizes[i], dtype=dtype, device=device, seed=init_seed)
-        cfg = configs[i].replace(
-            binary=i == 0 or propagate == "samples",
-            matmul_dtype=configs[i].matmul_dtype if rbm.W.numel() >= MIXED_MIN_WEIGHTS else None)
-        hist = _train_layer(rbm, below, below_held, cfg, folder, i + 1, fingerprints[-1],
+        cfg = _fit_config(configs[i], i, propagate, rbm)
+        hist = _train_layer(rbm, below, below_held, cfg, folder, i + 1, fingerprints[i],
                             (monitors, fit_seed, progress, corrupt == "regenerate"))
         rbms.append(rbm)
         history.append(hist)
@@ -512,10 +504,44 @@ def train(data, sizes=PAPER_SIZES, config: TrainingConfig | None = None, *,
             below = _propagate(rbm, below, propagate, prop_seed)
             if below_held is not None:
                 below_held = _propagate(rbm, below_held, propagate, prop_seed + 1)
-    out_config = {"sizes": [x.shape[1], *sizes], "layers": [_layer_spec(c) for c in configs],
-                  "propagate": propagate, "seed": seed if isinstance(seed, int) else None,
-                  "fingerprints": fingerprints}
-    return DBN(rbms, history, out_config)
+    return DBN(rbms, history, _dbn_config(x, sizes, configs, propagate, seed, fingerprints))
+
+
+def _layer_seeds(seed, n_layers: int) -> list[list[int]]:
+    """``(init, fit, propagate)`` seeds of every layer, drawn from ``seed``."""
+    gen = runtime.rng(seed)
+    return [[int(s) for s in gen.integers(0, 2**62, size=3)] for _ in range(n_layers)]
+
+
+def _base_spec(x, held, propagate, dtype, monitors) -> dict:
+    """What every layer's fingerprint shares: code, data, held-out rows and settings."""
+    return {"format": _FORMAT, "code": _source_hash(), "data": _tensor_hash(x),
+            "heldout": None if held is None else _tensor_hash(held), "n_visible": x.shape[1],
+            "propagate": propagate, "dtype": str(dtype), "monitors": [str(m) for m in monitors]}
+
+
+def _fingerprints(base: dict, configs, sizes, layer_seeds) -> list[str]:
+    """Fingerprint of layer ``l``: ``base`` and every layer up to ``l`` (settings, size, seeds)."""
+    out = []
+    for i in range(len(sizes)):
+        spec = {**base, "layers": [dict(_layer_spec(configs[j]), n_hidden=sizes[j],
+                                        seeds=layer_seeds[j]) for j in range(i + 1)]}
+        out.append(hashlib.sha256(json.dumps(spec, sort_keys=True, default=str)
+                                  .encode()).hexdigest()[:24])
+    return out
+
+
+def _fit_config(cfg: TrainingConfig, i: int, propagate: str, rbm: RBM) -> TrainingConfig:
+    """Layer ``i``'s config as fitted: binary input below, mixed precision only for big layers."""
+    return cfg.replace(binary=i == 0 or propagate == "samples",
+                       matmul_dtype=cfg.matmul_dtype if rbm.W.numel() >= MIXED_MIN_WEIGHTS
+                       else None)
+
+
+def _dbn_config(x, sizes, configs, propagate, seed, fingerprints) -> dict:
+    return {"sizes": [x.shape[1], *sizes], "layers": [_layer_spec(c) for c in configs],
+            "propagate": propagate, "seed": seed if isinstance(seed, int) else None,
+            "fingerprints": fingerprints}
 
 
 def _check_train_args(sizes, propagate, device, dtype, monitors, progress, corrupt):
@@ -557,23 +583,36 @@ def _unusable(path: Path, regenerate: bool, err: CorruptFileError) -> None:
     quarantine(path)
 
 
+def _load_finished(rbm, folder, number: int, fingerprint: str, regenerate: bool) -> dict | None:
+    """Load ``folder/layer<number>.pt`` into ``rbm`` and return its history, if it exists.
+
+    ``None`` when there is no folder or no finished layer (or a damaged one was moved aside,
+    see :func:`_unusable`); a finished layer with another fingerprint raises ``ValueError``.
+    """
+    final = folder / f"layer{number}.pt" if folder else None
+    if final is None or not final.is_file():
+        return None
+    try:
+        loaded, hist, found = _load_layer(final, rbm.device)
+    except CorruptFileError as err:
+        _unusable(final, regenerate, err)
+        return None
+    if found != fingerprint:
+        raise ValueError(f"{final} holds a layer trained with other data or settings; "
+                         "use another checkpoint_dir or delete it")
+    rbm.load_state_dict(loaded.state_dict())
+    return hist
+
+
 def _train_layer(rbm, below, below_held, cfg, folder, number, fingerprint, how) -> dict:
     """Train one layer, or load it from ``folder`` when a finished copy with this fingerprint
     exists; ``how = (monitors, seed, progress, regenerate)`` (see :func:`_unusable`)."""
     monitors, seed, progress, regenerate = how
+    hist = _load_finished(rbm, folder, number, fingerprint, regenerate)
+    if hist is not None:
+        return hist
     final = folder / f"layer{number}.pt" if folder else None
     ckpt = folder / f"layer{number}.training.pt" if folder else None
-    if final is not None and final.is_file():
-        try:
-            loaded, hist, found = _load_layer(final, rbm.device)
-        except CorruptFileError as err:
-            _unusable(final, regenerate, err)
-        else:
-            if found != fingerprint:
-                raise ValueError(f"{final} holds a layer trained with other data or settings; "
-                                 "use another checkpoint_dir or delete it")
-            rbm.load_state_dict(loaded.state_dict())
-            return hist
     if ckpt is not None and ckpt.is_file() and regenerate:
         try:
             verify(ckpt)

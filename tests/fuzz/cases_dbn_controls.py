@@ -5,6 +5,7 @@ so every valid call takes milliseconds.
 """
 
 import numpy as np
+import torch
 
 import rgdl.dbn as D
 from rgdl.dbn import controls, locality
@@ -31,3 +32,13 @@ CASES = [
     Case(controls.likelihood_summary, {"runs": ENS.runs["a"], "n_runs": 3, "n_betas": 20,
                                        "n_samples": 2, "seed": 0}),
 ]
+
+# ------------------------------------------------------------------- dbn.train_replicas
+from rgdl.dbn.replicas import train_replicas  # noqa: E402
+
+_ROWS = [(np.random.default_rng(s).random((120, 9)) < 0.5).astype(np.float64) for s in range(2)]
+CASES.append(Case(train_replicas, {
+    "data": _ROWS, "sizes": (3, 2), "seeds": [0, 1],
+    "settings": [{"epochs": 1, "batch_size": 20}] * 2,
+    "propagate": "samples", "heldout": None, "monitors": ("recon",), "checkpoint_dirs": None,
+    "device": "cpu", "dtype": torch.float64, "progress": False, "corrupt": "refuse"}))
