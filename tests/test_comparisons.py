@@ -196,13 +196,19 @@ def test_autocorrelation_about_the_exact_mean_sees_stuck_chains():
     assert cmp18._autocorrelation_about(stuck, 0.0, 50)[50] > 0.95
 
 
+def _check(lower, lower_se, upper, upper_se, exact):
+    return cmp18.BracketCheck(lower=lower, lower_stderr=lower_se, upper=upper,
+                              upper_stderr=upper_se, width=upper - lower, n_runs=10,
+                              n_reverse=10, n_betas=100, seconds=0.0, exact=exact)
+
+
 def test_bracket_check_outside():
-    inside = cmp18.BracketCheck(1.0, 0.1, 1.2, 0.1, 1.1, 10, 100, 0.0)
+    inside = _check(1.0, 0.1, 1.2, 0.1, 1.1)
     assert inside.width == pytest.approx(0.2) and inside.outside == 0.0
     assert inside.width_stderr == pytest.approx(np.hypot(0.1, 0.1))
-    low = cmp18.BracketCheck(1.3, 0.1, 1.5, 0.2, 1.1, 10, 100, 0.0)
+    low = _check(1.3, 0.1, 1.5, 0.2, 1.1)
     assert low.outside == pytest.approx(2.0)
-    unknown = cmp18.BracketCheck(1.0, 0.1, 1.2, 0.1, None, 10, 100, 0.0)
+    unknown = _check(1.0, 0.1, 1.2, 0.1, None)
     with pytest.raises(ValueError, match="exact"):
         _ = unknown.outside
 

@@ -409,6 +409,11 @@ class Bracket:
     n_betas: int
     seconds: float
 
+    @property
+    def width_stderr(self) -> float:
+        """Standard error of the width (the two annealings are independent)."""
+        return float(np.hypot(self.lower_stderr, self.upper_stderr))
+
     def contains(self, log_z, sigmas=0.0) -> bool:
         """``lower - sigmas * lower_stderr <= log_z <= upper + sigmas * upper_stderr``."""
         log_z = finite_float("log_z", log_z)

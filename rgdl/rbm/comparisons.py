@@ -46,6 +46,7 @@ from ..core.validate import (
     positive_int,
     real_array,
 )
+from .ais import Bracket, log_partition_bracket
 from .datasets import bars_and_stripes, binarized_digits
 from .model import MAX_UNITS, RBM, gaussian_rbm, log_partition
 from .training import MAX_EPOCHS, TrainingConfig, fit
@@ -642,33 +643,16 @@ def mixing_comparison(rbm: RBM, seeds, *, n_temperatures: int = 10, beta_min: fl
                             np.mean(out["rho"][gb], axis=0), out["sec"][pt], out["sec"][gb])
 
 
-@dataclasses.dataclass
-class BracketCheck:
-    """AIS and reverse AIS of one RBM, with the exact ``ln Z`` where it is known.
+@dataclasses.dataclass(frozen=True)
+class BracketCheck(Bracket):
+    """A :class:`rgdl.rbm.ais.Bracket` of one RBM with the exact ``ln Z`` where it is known.
 
-    ``lower`` (AIS, below ``ln Z`` in expectation) and ``upper`` (reverse AIS,
-    above it for exact starts) with their standard errors; ``exact`` is ``None``
-    for models too large to enumerate. ``seconds``: both annealings.
+    ``lower`` (AIS, below ``ln Z`` in expectation) and ``upper`` (reverse AIS, above it
+    for exact starts) with their standard errors, as in the bracket; ``exact`` is
+    ``None`` for models too large to enumerate.
     """
 
-    lower: float
-    lower_stderr: float
-    upper: float
-    upper_stderr: float
-    exact: float | None
-    n_runs: int
-    n_betas: int
-    seconds: float
-
-    @property
-    def width(self) -> float:
-        """``upper - lower`` (nats)."""
-        return self.upper - self.lower
-
-    @property
-    def width_stderr(self) -> float:
-        """Standard error of the width (the two annealings are independent)."""
-        return float(np.hypot(self.lower_stderr, self.upper_stderr))
+    exact: float | None = None
 
     @property
     def outside(self) -> float:
@@ -700,13 +684,8 @@ class BracketCheck:
 
 
 def _bracket(rbm: RBM, start, n_runs: int, n_betas: int, seed, base, exact) -> BracketCheck:
-    from .ais import log_partition_bracket
-
-    t0 = time.perf_counter()
     br = log_partition_bracket(rbm, start, n_runs=n_runs, n_betas=n_betas, seed=seed, base=base)
-    return BracketCheck(float(br.lower), float(br.lower_stderr), float(br.upper),
-                        float(br.upper_stderr), exact, n_runs, n_betas,
-                        time.perf_counter() - t0)
+    return BracketCheck(**dataclasses.asdict(br), exact=exact)
 
 
 def bracket_against_exact(rbm: RBM, n_runs: int = 100, n_betas: int = 10000, seed: int = 0,
