@@ -35,6 +35,10 @@ RECORD_KEYS = ("chapter", "scale", "status", "seconds", "records", "claims", "de
 #: The page :func:`render` writes, relative to the repository root.
 PAGE = Path("book") / "reproductions.md"
 
+#: Hand-written notes on runs that have no record yet (e.g. a scale too long for the
+#: machine at hand), appended to the page under "Runs without a record".
+NOTES = Path("results") / "notes.md"
+
 
 def _root(root) -> Path:
     if not isinstance(root, (str, os.PathLike)) or not str(root):
@@ -213,7 +217,7 @@ def _chapter_table(name: str, by_scale: dict) -> list[str]:
 
 
 def render(root) -> str:
-    """The Markdown of the Reproductions page from the committed records."""
+    """The Markdown of the Reproductions page from the committed records (and :data:`NOTES`)."""
     by_scale = load_records(root)
     lines = ["# Reproductions", "",
              "Each chapter records every number it computes and checks every claim it makes. "
@@ -227,6 +231,9 @@ def render(root) -> str:
         lines += ["No run has been recorded yet.", ""]
     for name in chapters:
         lines += _chapter_table(name, by_scale)
+    notes = _root(root) / NOTES
+    if notes.is_file():
+        lines += ["## Runs without a record", "", notes.read_text().strip(), ""]
     return "\n".join(lines).rstrip() + "\n"
 
 

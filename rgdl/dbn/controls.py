@@ -81,7 +81,8 @@ class CorrelationScan:
     def slope(self, layer: int, what: str = "radius") -> np.ndarray:
         """Per seed, the least-squares slope of ``ln size`` against ``ln xi`` at layer ``layer``.
 
-        .. math::  \\ln R^{(l)}(K) = a + s\\,\\ln\\xi(K) \\quad (\\text{finite } \\xi \\text{ only}),
+        .. math::  \\ln R^{(l)}(K) = a + s\\,\\ln\\xi(K)
+                   \\quad (\\text{finite } \\xi \\text{ only}),
 
         ``s = 0``: size independent of ``xi``; ``s = 1``: size proportional to ``xi``.
         """
@@ -95,7 +96,7 @@ class CorrelationScan:
         return (y - y.mean(axis=1, keepdims=True)) @ xc / (xc @ xc)
 
     def growth(self, what: str = "radius") -> np.ndarray:
-        """Per seed and coupling, size of the last layer over that of layer 1, ``(n_seeds, n_K)``."""
+        """Per seed and coupling, last layer's size over layer 1's, ``(n_seeds, n_K)``."""
         size = self._size(what)
         return size[:, :, -1] / size[:, :, 0]
 
@@ -131,11 +132,12 @@ def correlation_scan(ens, *, core_power=8.0) -> CorrelationScan:
 
 # ---------------------------------------------------------------------------- anisotropy
 def aspect_ratios(run, *, power=None) -> np.ndarray:
-    """Median aspect ratio ``R_x / R_y`` of each layer's fields (:func:`locality.axis_radii`).
+    """Median aspect ratio ``R_x / R_y`` of each layer's fields (:func:`rgdl.dbn.locality.axis_radii`).
 
     .. math::  A^{(l)} = \\exp\\, \\mathrm{median}_j \\ln \\frac{R_x(r_j^{(l)})}{R_y(r_j^{(l)})},
 
-    with weights ``|r|^power`` (default: the power the run's fields were measured with). 1 for square blocks; the exact correlations of the anisotropic lattice
+    with weights ``|r|^power`` (default: the power the run's fields were measured with).
+    1 for square blocks; the exact correlations of the anisotropic lattice
     have ``xi_x / xi_y`` (:func:`rgdl.ising.correlation_lengths`).
     """
     if not isinstance(run, BlockSpinRun):
