@@ -83,3 +83,31 @@ def test_train_replicas_checks_its_arguments(tmp_path):
         train_replicas(data, (4,), seeds=[0, 1], settings=[dict(epochs=1), dict(epochs=2)])
     with pytest.raises(TypeError, match="unknown hyperparameter"):
         train_replicas(data, (4,), seeds=[0, 1], settings=[dict(epochz=1), {}])
+
+
+def test_an_interrupted_replica_set_resumes_bit_for_bit(tmp_path, monkeypatch):
+    import rgdl.rbm.replicas as rr
+
+    data = [_data(s) for s in range(3)]
+    kw = dict(sizes=(12, 5), seeds=[7, 8, 9], settings=[dict(_KW, epochs=4)] * 3, device="cpu",
+              progress=False)
+    straight = train_replicas(data, checkpoint_dirs=[tmp_path / f"s{r}" for r in range(3)], **kw)
+    dirs = [tmp_path / f"i{r}" for r in range(3)]
+    real, calls = rr._epoch, []
+
+    def stop_in_layer_two(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 4 + 3:          # layer 1 done (4 epochs), layer 2 after 2 epochs
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(rr, "_epoch", stop_in_layer_two)
+    with pytest.raises(KeyboardInterrupt):
+        train_replicas(data, checkpoint_dirs=dirs, **kw)
+    assert len(list(dirs[0].glob("layer2.replicas-*.pt"))) == 1    # the set's checkpoint
+    monkeypatch.setattr(rr, "_epoch", real)
+    resumed = train_replicas(data, checkpoint_dirs=dirs, **kw)
+    for a, b in zip(resumed, straight):
+        _nets_equal(a, b, 0.0)
+        assert a.history[1]["epoch"] == b.history[1]["epoch"] == [1, 2, 3, 4]
+    assert not list(tmp_path.rglob("*.replicas-*"))
