@@ -596,3 +596,26 @@ def test_dataset_refuses_bad_cache_dir_and_seed(tmp_path):
         for fn in (ising.dataset, ising.dataset_path):
             with pytest.raises((ValueError, TypeError), match=name):
                 fn(**args)
+
+
+@pytest.mark.parametrize("m,n", [(5, 5), (6, 7), (16, 9), (40, 40)])
+def test_high_temperature_series_meets_the_closed_form(m, n):
+    # where both are good (K near the switch) they agree; the closed form's error there is
+    # about 1e-16 / K^2 relative (~1e-9 for d ln Z / dK), the series' about K^3
+    from rgdl.ising import exact as ex
+    K = np.array([3e-4, 5e-4, 6e-4, 8e-4])
+    for closed, series in zip(ex._closed_form(m, n, K), ex._high_temperature(m * n, K)):
+        np.testing.assert_allclose(series, closed, rtol=5e-6)
+    for closed, series in zip(ex._closed_form(m, n, K)[:2], ex._high_temperature(m * n, K)[:2]):
+        np.testing.assert_allclose(series, closed, rtol=3e-9)
+
+
+@pytest.mark.parametrize("K", [1e-5, 1e-8, 1e-12, 1e-100])
+def test_tiny_couplings_give_the_high_temperature_limit(K):
+    # u = -2 <s s>_nn with <s s>_nn = t + 2 t^3 + O(t^5) on the square lattice, t = tanh K
+    u = ising.exact_energy(40, 40, K)
+    t = np.tanh(K)
+    assert np.isfinite(u) and u == pytest.approx(-2 * t - 4 * t**3, rel=1e-14)
+    assert ising.exact_specific_heat(40, 40, K) == pytest.approx(2 * K * K, rel=1e-8)
+    expected = 1600 * (np.log(2) + 2 * np.log(np.cosh(K)))
+    assert ising.log_partition(40, 40, K) == pytest.approx(expected, rel=1e-14)
