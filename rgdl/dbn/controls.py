@@ -34,7 +34,8 @@ from ..core import runtime
 from ..core.validate import positive_float, positive_int
 from ..rbm import RBM
 from . import criticality, likelihood, locality
-from .experiment import BlockSpinRun, Ensemble, LocalityTable, _check_seed, locality_table
+from .experiment import (BlockSpinRun, Ensemble, LocalityTable, _check_seed, layer_localization,
+                         locality_table)
 from .stack import DBN
 
 __all__ = ["correlation_scan", "CorrelationScan", "aspect_ratios", "untrained_upper_layers",
@@ -132,7 +133,9 @@ def correlation_scan(ens, *, core_power=8.0) -> CorrelationScan:
 
 # ---------------------------------------------------------------------------- anisotropy
 def aspect_ratios(run, *, power=None) -> np.ndarray:
-    """Median aspect ratio ``R_x / R_y`` of each layer's fields (:func:`rgdl.dbn.locality.axis_radii`).
+    """Median aspect ratio ``R_x / R_y`` of each layer's fields.
+
+    The radii along each axis come from :func:`rgdl.dbn.locality.axis_radii`:
 
     .. math::  A^{(l)} = \\exp\\, \\mathrm{median}_j \\ln \\frac{R_x(r_j^{(l)})}{R_y(r_j^{(l)})},
 
@@ -181,8 +184,6 @@ def untrained_control(run, *, seed=0, core_power=8.0) -> LocalityTable:
     The network is :func:`untrained_upper_layers` of ``run.dbn``; the fields are measured
     exactly as for the trained network (same weights power, windows and baselines).
     """
-    from .experiment import layer_localization
-
     if not isinstance(run, BlockSpinRun):
         raise TypeError(f"run must be a BlockSpinRun; got {type(run).__name__}")
     net = untrained_upper_layers(run.dbn, seed=seed)

@@ -19,6 +19,7 @@ Every measurement chapter 5 makes is a function here returning a small dataclass
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import time
 from dataclasses import dataclass, field
@@ -168,7 +169,8 @@ def experiment(L, K, n_train, n_heldout=500, *, sizes=PAPER_SIZES, shuffle_sites
 
 def _prepare(L, K, n_train, n_heldout, sizes, shuffle_sites, data_seed, seed, cache, progress,
              settings) -> dict:
-    """The data of one run (Ising configurations, units, site permutation) and its cache spec."""
+    """The data of one run (Ising configurations, units, site permutation) and its cache spec
+    (``None`` without ``cache``)."""
     configs, info = ising.dataset(L, K, n_train + n_heldout, seed=data_seed, cache=cache,
                                   progress=progress, return_info=True)
     ess = ising.effective_sample_size(configs, chains=info.get("chains", 1))
@@ -180,10 +182,11 @@ def _prepare(L, K, n_train, n_heldout, sizes, shuffle_sites, data_seed, seed, ca
     if shuffle_sites:
         permutation = runtime.rng(seed + 1_000_003).permutation(L * L)
         x = x[:, torch.as_tensor(permutation)]
-    spec = {"L": L, "K": _coupling_key(K), "n": [n_train, n_heldout], "sizes": list(sizes),
-            "shuffle": bool(shuffle_sites), "data_seed": data_seed, "seed": seed,
-            "settings": {k: settings[k] for k in sorted(settings)}, "code": _source_hash()}
+    spec = None
     if cache:
+        spec = {"L": L, "K": _coupling_key(K), "n": [n_train, n_heldout], "sizes": list(sizes),
+                "shuffle": bool(shuffle_sites), "data_seed": data_seed, "seed": seed,
+                "settings": {k: settings[k] for k in sorted(settings)}, "code": _source_hash()}
         settings = {"checkpoint_every": CACHE_CHECKPOINT_EVERY, **settings}
     return {"L": L, "K": _coupling(K), "seed": seed, "data_seed": data_seed,
             "n_train": n_train, "configs": configs, "info": info, "data": data, "x": x,
@@ -342,17 +345,16 @@ def ensemble(L, K, n_train, n_heldout, *, jobs=None, seeds=(0,), data_seeds=None
                     seconds=time.perf_counter() - t0)
 
 
-_EXPERIMENT_ARGS = ("L", "K", "n_train", "n_heldout", "sizes", "shuffle_sites", "data_seed",
-                    "seed", "power", "windows", "cache", "progress", "device")
-_DEFAULTS = {"sizes": PAPER_SIZES, "shuffle_sites": False, "data_seed": 0, "seed": 0,
-             "power": 2.0, "windows": None, "cache": True, "progress": True, "device": None}
+#: The named arguments of :func:`experiment` and their defaults (the rest are settings).
+_EXPERIMENT_ARGS = {name: p.default for name, p in inspect.signature(experiment).parameters.items()
+                    if p.kind is not inspect.Parameter.VAR_KEYWORD}
 
 
 def _replica_runs(calls: dict) -> dict:
     """Every call of an ensemble (``key -> experiment kwargs``) trained in replica sets."""
     groups, preps = {}, {}
     for key, kw in calls.items():
-        a = {**_DEFAULTS, **{k: v for k, v in kw.items() if k in _EXPERIMENT_ARGS}}
+        a = {**_EXPERIMENT_ARGS, **{k: v for k, v in kw.items() if k in _EXPERIMENT_ARGS}}
         settings = {k: v for k, v in kw.items() if k not in _EXPERIMENT_ARGS}
         a["n_train"], a["n_heldout"], a["seed"], a["power"] = _check_experiment_args(
             a["L"], a["n_train"], a["n_heldout"], a["sizes"], a["shuffle_sites"], a["data_seed"],
@@ -369,17 +371,19 @@ def _replica_runs(calls: dict) -> dict:
     out = {}
     for members in groups.values():
         a0 = preps[members[0]][0]
-        specs = sorted(json.dumps(preps[k][1]["spec"], sort_keys=True, default=str)
-                       for k in members)
-        signature = hashlib.sha256(json.dumps(specs).encode()).hexdigest()[:20]
+        dirs = None
+        if a0["cache"]:
+            specs = sorted(json.dumps(preps[k][1]["spec"], sort_keys=True, default=str)
+                           for k in members)
+            signature = hashlib.sha256(json.dumps(specs).encode()).hexdigest()[:20]
+            dirs = [_cache_folder(preps[k][1]["spec"], signature) for k in members]
         t0 = time.perf_counter()
         nets = train_replicas(
             [preps[k][1]["x"][:a0["n_train"]] for k in members], a0["sizes"],
             seeds=[preps[k][0]["seed"] for k in members],
             settings=[preps[k][1]["settings"] for k in members],
             heldout=[preps[k][1]["x"][a0["n_train"]:] for k in members],
-            checkpoint_dirs=[_cache_folder(preps[k][1]["spec"], signature) for k in members]
-            if a0["cache"] else None, device=a0["device"], progress=a0["progress"],
+            checkpoint_dirs=dirs, device=a0["device"], progress=a0["progress"],
             corrupt="regenerate")
         share = (time.perf_counter() - t0) / len(members)
         for k, net in zip(members, nets):

@@ -127,7 +127,7 @@ def train_replicas(data, sizes=PAPER_SIZES, *, seeds, settings=None, propagate="
                 if below_held[r] is not None:
                     below_held[r] = _propagate(layer[r], below_held[r], propagate, prop + 1)
     return [DBN(rbms[r], history[r], _dbn_config(pairs[r][0], sizes, configs[r], propagate,
-                                                 seeds[r], [p for p in prints[r]]))
+                                                 seeds[r], prints[r]))
             for r in range(R)]
 
 
