@@ -15,6 +15,12 @@ import numpy as np
 __all__: list[str] = []
 
 
+def _seed_se(x: np.ndarray):
+    """Standard error over seeds (axis 0) for error bars; ``None`` (no bars) for one seed."""
+    n = x.shape[0]
+    return x.std(0, ddof=1) / np.sqrt(n) if n > 1 else None
+
+
 def _export(fn):
     """Add ``fn`` to ``__all__`` (used as a decorator on every public figure function)."""
     __all__.append(fn.__name__)
@@ -118,11 +124,10 @@ def flow_comparison(flows):
     for ax, key, label in zip(axes, ("abs_m", "nn"), ("<|m|>", "nearest-neighbour correlation")):
         recon = np.array([getattr(f, "recon_" + key) for f in flows])
         block = np.array([getattr(f, "block_" + key) for f in flows])
-        se = (lambda x: x.std(0, ddof=1) / np.sqrt(n)) if n > 1 else (lambda x: None)
         depth = np.arange(1, recon.shape[1] + 1)
-        ax.errorbar(depth, recon.mean(0), se(recon), fmt="o-", capsize=3,
+        ax.errorbar(depth, recon.mean(0), _seed_se(recon), fmt="o-", capsize=3,
                     label="reconstruction from layer l")
-        ax.errorbar(depth, block.mean(0)[1:], None if n == 1 else se(block)[1:], fmt="s--",
+        ax.errorbar(depth, block.mean(0)[1:], None if n == 1 else _seed_se(block)[1:], fmt="s--",
                     capsize=3, label="block spins, b = 2^l")
         ax.axhline(block.mean(0)[0], color="gray", lw=1, label="data")
         ax.set(xlabel="layer l", ylabel=label, xticks=depth)
@@ -604,8 +609,8 @@ def ising_block_flow(scan):
     for ax, values, lab in zip(axes, (scan.nn, scan.abs_m, scan.binder), labels):
         for k, K in enumerate(scan.couplings):
             v = values[:, k]
-            se = v.std(axis=0, ddof=1) / np.sqrt(v.shape[0]) if v.shape[0] > 1 else None
-            ax.errorbar(levels, v.mean(axis=0), se, fmt="o-", capsize=2, label=f"K = {K / kc:.2f} K_c")
+            ax.errorbar(levels, v.mean(axis=0), _seed_se(v), fmt="o-", capsize=2,
+                        label=f"K = {K / kc:.2f} K_c")
         ax.set(xlabel="blocking steps (b = 2)", ylabel=lab, xticks=levels)
     axes[2].axhline(0.6107, color="grey", ls=":", lw=0.8, label="$U^*$ (critical)")
     axes[2].legend(fontsize=8)
@@ -660,7 +665,6 @@ def fixed_point_vs_size(sizes, T_star, *, T_c, T_peak=None, labels=None):
         ax.errorbar(sizes * (1 + 0.02 * j), mean, yerr=se, fmt="o", capsize=3, label=label)
     ax.axhline(T_c, color="k", ls="--", lw=1, label="$T_c$ (Onsager)")
     if T_peak is not None:
-        fine = np.linspace(sizes.min() * 0.9, sizes.max() * 1.1, 50)
         ax.plot(sizes, T_peak, "s--", color="C3", lw=1, ms=4, label="specific-heat peak $T_{C}(L)$")
     ax.set_xscale("log")
     ax.set_xticks(sizes)
@@ -917,13 +921,11 @@ def correlation_scan(scan):
     """
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
     xi = np.where(np.isfinite(scan.xi), scan.xi, scan.L)
-    n = scan.ratio.shape[0]
     for ax, values, label in ((axes[0], scan.ratio, "locality ratio (1: no arrangement)"),
                               (axes[1], scan.core, "core radius, weights $|r|^8$ (sites)")):
         for layer in range(values.shape[2]):
             v = values[:, :, layer]
-            se = v.std(0, ddof=1) / np.sqrt(n) if n > 1 else None
-            ax.errorbar(xi, v.mean(0), se, fmt="o-", capsize=3, label=f"layer {layer + 1}")
+            ax.errorbar(xi, v.mean(0), _seed_se(v), fmt="o-", capsize=3, label=f"layer {layer + 1}")
         ax.set(xscale="log", xlabel=r"exact correlation length $\xi$ ($K_c$: drawn at $L$)",
                ylabel=label)
     axes[0].legend(fontsize=8)
@@ -941,15 +943,13 @@ def critical_layers(summaries):
     """
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
     for k, (label, s) in enumerate(summaries.items()):
-        n = s.binder.shape[0]
-        se = (lambda x: x.std(0, ddof=1) / np.sqrt(n)) if n > 1 else (lambda x: None)
         layers = np.arange(1, s.binder.shape[1] + 1)
-        axes[0].errorbar(layers + 0.08 * k, s.binder.mean(0), se(s.binder), fmt="o-",
+        axes[0].errorbar(layers + 0.08 * k, s.binder.mean(0), _seed_se(s.binder), fmt="o-",
                          capsize=3, label=f"layers, {label}")
-        axes[0].errorbar(np.log2(s.block_sizes) + 0.08 * k, s.blocks.mean(0), se(s.blocks),
+        axes[0].errorbar(np.log2(s.block_sizes) + 0.08 * k, s.blocks.mean(0), _seed_se(s.blocks),
                          fmt="s--", capsize=3, label=f"block spins b = 2^l, {label}")
         axes[1].errorbar(np.array(s.decay_layers) + 0.08 * k, s.exponent.mean(0),
-                         se(s.exponent), fmt="o-", capsize=3, label=label)
+                         _seed_se(s.exponent), fmt="o-", capsize=3, label=label)
     axes[0].axhline(s.u_star, color="k", ls=":", lw=1, label="U* = 0.61069")
     axes[0].set(xlabel="layer l (or block level)", ylabel="Binder cumulant U", xticks=layers)
     axes[1].axhline(s.eta, color="k", ls=":", lw=1, label=r"$\eta = 1/4$")
