@@ -61,3 +61,12 @@ def test_ordered_phase_sampling_is_quick():
     t0 = time.perf_counter()
     x, info = ising.sample(8, 2.0, 16, seed=0, progress=False, return_info=True)
     assert time.perf_counter() - t0 < 5 and info["thin"] == 1
+
+
+def test_windowed_tau_is_the_window_of_integrated_autocorr_time():
+    x = np.random.default_rng(3).normal(size=(500, 3)).cumsum(axis=0)
+    assert stats.windowed_tau(stats.autocorrelation(x), 4.0) == \
+        stats.integrated_autocorr_time(x, 4.0)
+    assert stats.windowed_tau([1.0, 0.0, 0.0]) == 0.5       # no correlation: tau_int = 1/2
+    with pytest.raises(ValueError, match="rho"):
+        stats.windowed_tau([1.0])

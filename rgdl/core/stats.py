@@ -5,7 +5,8 @@ Two standard tools, both for a time series of one observable:
 - :func:`integrated_autocorr_time`: tau_int = 1/2 + sum_{t>=1} rho(t), summed
   up to Sokal's automatic window, the smallest W with W >= c * tau_int(W)
   (A. D. Sokal, "Monte Carlo Methods in Statistical Mechanics", 1996, sec. 3).
-  The error of the mean of n samples is sqrt(2 tau_int var / n).
+  The error of the mean of n samples is sqrt(2 tau_int var / n). :func:`windowed_tau`
+  applies the same window to any autocorrelation function.
 - :func:`binning_error`: the standard error of the mean from block averages,
   with blocks doubled until the estimate stops growing (Flyvbjerg & Petersen,
   J. Chem. Phys. 91, 461 (1989)).
@@ -57,10 +58,25 @@ def integrated_autocorr_time(x, c: float = 5.0) -> float:
     """Integrated autocorrelation time with Sokal's automatic window.
 
     tau_int(W) = 1/2 + sum_{t=1}^{W} rho(t), with W the first window such that
-    W >= c * tau_int(W). A constant series returns 0.5.
+    W >= c * tau_int(W) (:func:`windowed_tau` of :func:`autocorrelation`). A constant
+    series returns 0.5.
     """
     c = positive_float("c", c)
-    rho = autocorrelation(x)
+    return windowed_tau(autocorrelation(x), c)
+
+
+def windowed_tau(rho, c: float = 5.0) -> float:
+    """tau_int from an autocorrelation function ``rho(0..T)`` with Sokal's automatic window.
+
+    .. math::  \\tau_{int}(W) = \\tfrac12 + \\sum_{t=1}^{W} \\rho(t),
+               \\qquad W = \\min\\{W : W \\ge c\\, \\tau_{int}(W)\\}
+
+    (Sokal 1996, sec. 3; the last lag if no window qualifies), at least 1/2.
+    """
+    rho = real_array("rho", rho, ndim=1)
+    if rho.size < 2:
+        raise ValueError(f"rho needs at least 2 lags; got {rho.size}")
+    c = positive_float("c", c)
     taus = 0.5 + np.cumsum(rho[1:])
     windows = np.arange(1, len(rho))
     ok = windows >= c * taus

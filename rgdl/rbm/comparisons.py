@@ -532,13 +532,6 @@ def _autocorrelation_about(x: np.ndarray, mean: float, max_lag: int) -> np.ndarr
     return acov[: max_lag + 1] / acov[0]
 
 
-def _sokal_tau(rho: np.ndarray, c: float = 5.0) -> float:
-    """tau_int = 1/2 + sum_{t=1}^{W} rho(t), W the first window with W >= c tau_int(W)."""
-    taus = 0.5 + np.cumsum(rho[1:])
-    ok = np.arange(1, rho.size) >= c * taus
-    return float(max(taus[int(np.argmax(ok)) if ok.any() else -1], 0.5))
-
-
 @dataclasses.dataclass
 class MixingComparison:
     """Parallel tempering against single-chain block Gibbs on one model (:func:`mixing_comparison`).
@@ -598,7 +591,7 @@ def mixing_comparison(rbm: RBM, seeds, *, n_temperatures: int = 10, beta_min: fl
     exact mean and by ``TV = 1/2 sum_v |P_hat(v) - P(v)|`` against the exact
     marginal (:func:`exact_visible_marginal`; at most 16 visible units here).
     """
-    from ..core.stats import integrated_autocorr_time
+    from ..core.stats import integrated_autocorr_time, windowed_tau
     from .tempering import parallel_tempering
 
     seeds = _seeds(seeds)
@@ -626,7 +619,7 @@ def mixing_comparison(rbm: RBM, seeds, *, n_temperatures: int = 10, beta_min: fl
                                      n_sweeps=n_sweeps, burn_in=burn_in, seed=seed)
             x = run.samples.double().mean(-1).cpu().numpy()
             rho = _autocorrelation_about(x, m_exact, max_lag)
-            for key, val in (("tau", _sokal_tau(rho)), ("within", integrated_autocorr_time(x)),
+            for key, val in (("tau", windowed_tau(rho)), ("within", integrated_autocorr_time(x)),
                              ("tv", total_variation(run.samples, p, rbm.values)),
                              ("rho", rho), ("sec", run.seconds)):
                 out[key].append(val)

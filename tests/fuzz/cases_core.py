@@ -10,6 +10,7 @@ X = np.random.default_rng(0).random(64)
 CASES = [
     Case(stats.integrated_autocorr_time, {"x": X, "c": 5.0}),
     Case(stats.autocorrelation, {"x": X}),
+    Case(stats.windowed_tau, {"rho": stats.autocorrelation(X), "c": 5.0}),
     Case(stats.binning_error, {"x": X, "min_bins": 8}),
     Case(states.spin_states, {"n": 4}),
     Case(states.state_index, {"x": states.spin_states(3), "values": (-1, 1)}),
