@@ -9,13 +9,16 @@
 - :mod:`rgdl.rbm.tempering` parallel tempering: the ladder, the sweep and the sampler
 - :mod:`rgdl.rbm.training` CD-k / PCD-k, EMF and PT-PCD: :class:`TrainingConfig`,
   :class:`TrainingState`, :func:`run_epoch` and the driver :func:`fit`
+- :mod:`rgdl.rbm.replicas` many RBMs of one shape trained together, as batched products
+- :mod:`rgdl.rbm.graphs`   CUDA graphs of the CD loop (one launch per epoch), checked
+  bit for bit against the eager loop
 - :mod:`rgdl.rbm.datasets` bars-and-stripes and the binarised digits
 
-Layering inside: ``model`` <- ``ais``, ``meanfield``, ``tempering`` <- ``training``;
-``datasets`` stands alone.
+Layering inside: ``model`` <- ``ais``, ``meanfield``, ``tempering``, ``graphs`` <-
+``training`` <- ``replicas``; ``datasets`` stands alone.
 """
 
-from . import ais, datasets, meanfield, model, tempering, training
+from . import ais, datasets, graphs, meanfield, model, replicas, tempering, training
 from .ais import (
     Bracket, ais_log_partition, base_rate_biases, beta_schedule, exact_samples,
     log_partition_bracket, reverse_ais_log_partition,
@@ -44,5 +47,5 @@ __all__ = [
     "tap_free_energy", "tap_magnetizations", "tap_log_partition", "tap_moments", "TAPState",
     "TAPEstimate", "temperature_ladder", "tempering_sweep_", "parallel_tempering",
     "TemperingRun", "NEGATIVE_PHASES",
-    "ais", "datasets", "meanfield", "model", "tempering", "training",
+    "ais", "datasets", "graphs", "meanfield", "model", "replicas", "tempering", "training",
 ]

@@ -34,6 +34,7 @@ from tqdm import tqdm
 from ..core.runtime import threads_for
 from ..core.validate import boolean
 from .model import RBM, _check_data
+from .graphs import LoopGraph, graphs_wanted
 from .training import (
     TrainingConfig, TrainingDiverged, TrainingState, _act_, _check_monitors, _check_path,
     _data_fingerprint, _Monitor, check_resume, load_checkpoint, run_settings, save_checkpoint,
@@ -187,22 +188,58 @@ def _minibatch(P: _Stack, bufs: dict, d0, spins, cfg, streams, scal, m: int) -> 
         _sample_(bufs["hs"], bufs["phneg"], spins, streams)
 
 
+def _scalars(bufs: dict, configs, epoch: int) -> None:
+    """This epoch's momentum, learning rate and penalties per replica, into static tensors."""
+    for key, value in (("mom", [c.momentum_at(epoch) for c in configs]),
+                       ("eta", [c.lr_at(epoch) for c in configs]),
+                       ("l2", [c.weight_decay for c in configs]), ("l1", [c.l1 for c in configs])):
+        bufs["scal"][key].copy_(torch.tensor(value, dtype=torch.float64))
+
+
+def _batches(P: _Stack, bufs, xs, cfg, streams, spins, start: int, stop: int) -> None:
+    """The minibatches of rows ``start:stop`` of every replica's permutation, in order."""
+    B = cfg.batch_size
+    for first in range(start, stop, B):
+        m = min(B, stop - first)
+        d0 = bufs["v0"] if m == B else bufs["v0"][:, :m]
+        for r, x in enumerate(xs):
+            torch.index_select(x, 0, bufs["perm"][r, first:first + m], out=d0[r])
+        _minibatch(P, bufs, d0, spins, cfg, streams, bufs["scal"], m)
+
+
+def _loop(P: _Stack, bufs, xs, cfg, states, spins):
+    """The full minibatches of an epoch: a :class:`~rgdl.rbm.graphs.LoopGraph` on CUDA
+    after the first epoch (its warm-up), else the eager loop."""
+    streams = [s.stream for s in states]
+    stop = xs[0].shape[0] // cfg.batch_size * cfg.batch_size
+
+    def body():
+        _batches(P, bufs, xs, cfg, streams, spins, 0, stop)
+
+    if not graphs_wanted(P.W.device):
+        return body
+    if "loop" not in bufs:  # its first call runs eagerly (the warm-up)
+        written = [P.W, P.b, P.c, P.vW, P.vb, P.vc] + [
+            t for k, t in bufs.items() if isinstance(t, torch.Tensor) and k != "perm"]
+        bufs["loop"] = LoopGraph(body, written, lambda: [s.state() for s in streams],
+                                 lambda saved: [s.set_state(v) for s, v in zip(streams, saved)],
+                                 generators=[s.torch for s in streams], name="replica CD loop")
+    return bufs["loop"]
+
+
 def _epoch(P: _Stack, bufs, xs, configs, states, spins, epoch: int) -> float:
     """One pass over every replica's reshuffled data; returns its seconds."""
     cfg, streams = configs[0], [s.stream for s in states]
     n, B = xs[0].shape[0], cfg.batch_size
-    dev, dt = P.W.device, P.W.dtype
-    scal = {"mom": [c.momentum_at(epoch) for c in configs], "eta": [c.lr_at(epoch) for c in configs],
-            "l2": [c.weight_decay for c in configs], "l1": [c.l1 for c in configs]}
-    scal = {k: torch.tensor(v, dtype=dt, device=dev) for k, v in scal.items()}
+    _scalars(bufs, configs, epoch)
     t0 = time.perf_counter()
-    perms = [s.permutation(n) for s in streams]
-    for start in range(0, n, B):
-        m = min(B, n - start)
-        d0 = bufs["v0"] if m == B else bufs["v0"][:, :m]
-        for r, (x, perm) in enumerate(zip(xs, perms)):
-            torch.index_select(x, 0, perm[start:start + m], out=d0[r])
-        _minibatch(P, bufs, d0, spins, cfg, streams, scal, m)
+    for r, stream in enumerate(streams):
+        bufs["perm"][r].copy_(stream.permutation(n))
+    _loop(P, bufs, xs, cfg, states, spins)()
+    if n % B:
+        _batches(P, bufs, xs, cfg, streams, spins, n - n % B, n)
+    if P.W.device.type == "cuda":
+        torch.cuda.synchronize(P.W.device)
     elapsed = time.perf_counter() - t0
     for r in range(P.W.shape[0]):
         if not all(bool(torch.isfinite(t[r]).all()) for t in (P.W, P.b, P.c)):
@@ -210,12 +247,15 @@ def _epoch(P: _Stack, bufs, xs, configs, states, spins, epoch: int) -> float:
     return elapsed
 
 
-def _buffers(P: _Stack, cfg: TrainingConfig) -> dict:
+def _buffers(P: _Stack, cfg: TrainingConfig, n: int) -> dict:
+    """The static tensors of the batched loop (a CUDA graph reads and writes only these)."""
     R, nv, nh = P.W.shape
     B = cfg.batch_size
     kw = {"dtype": P.W.dtype, "device": P.W.device}
-    bufs = {name: torch.empty(R, B, n, **kw) for name, n in
+    bufs = {name: torch.empty(R, B, width, **kw) for name, width in
             (("v0", nv), ("ph0", nh), ("vneg", nv), ("phneg", nh), ("hs", nh), ("pv", nv))}
+    bufs["perm"] = torch.empty(R, n, dtype=torch.long, device=P.W.device)
+    bufs["scal"] = {k: torch.empty(R, **kw) for k in ("mom", "eta", "l2", "l1")}
     if cfg.persistent:
         bufs["vneg"].copy_(P.chain)
         bufs["hs"].copy_(P.chain_h)
@@ -311,7 +351,7 @@ def fit_replicas(rbms, data, configs=None, *, seeds, heldout=None, monitors=("re
     settings = [run_settings(c, s) for c, s in zip(configs, seeds)]
     states = [TrainingState.fresh(rbm, x, c, s) for rbm, x, c, s in zip(rbms, xs, configs, seeds)]
     P = _Stack(rbms, states)
-    bufs = _buffers(P, cfg)
+    bufs = _buffers(P, cfg, xs[0].shape[0])
     if checkpoint is not None and Path(checkpoint).is_file():
         _resume(checkpoint, P, bufs, states, cfg, fingerprints, rbms, settings)
     mons = [_Monitor(rbm, x, None if helds is None else helds[r], monitors, cfg.monitor_size,

@@ -44,6 +44,7 @@ from ..core.io import load_checked, save_checked
 from ..core.runtime import threads_for
 from ..core.validate import boolean, one_of, positive_float, positive_int, torch_device
 from . import meanfield
+from .graphs import LoopGraph, graphs_wanted
 from .ais import ais_log_partition, base_rate_biases
 from .model import (MAX_GIBBS_STEPS, RBM, _check_data, _pseudo_log_likelihood,
                     _reconstruction_error, check_rbm, log_likelihood,
@@ -688,6 +689,16 @@ class _Buffers:
             self.vneg.copy_(state.chain)
             self.hs.copy_(state.chain_h)
         self.Wt = self.W.T
+        self.perm = torch.empty(x.shape[0], dtype=torch.long, device=dev)  # static: graphs read it
+        self.loops: dict = {}  # (momentum, lr) -> LoopGraph, on CUDA
+
+    def written(self, rbm: RBM, state: "TrainingState") -> list[torch.Tensor]:
+        """Every tensor a minibatch update writes whose value outlives it."""
+        own = [self.V, self.H, self.hs, self.pv, self.sv, self.sh]
+        own += [t for t in (self.sgn, self.G, self.uh, self.uv) if t is not None]
+        if self.mixed:
+            own += [self.W, self.b, self.c]
+        return own + [rbm.W, rbm.b, rbm.c, state.vW, state.vb, state.vc]
 
 
 def _negative_phase(buf: _Buffers, rbm: RBM, config: TrainingConfig, stream: _Stream,
@@ -808,6 +819,38 @@ def _update(buf: _Buffers, rbm: RBM, config: TrainingConfig, state: TrainingStat
         _apply_moments(rbm, config, state, d0, p0, m, _tap_phase(rbm, config, state), mom, eta)
 
 
+def _minibatch_(buf: _Buffers, rbm: RBM, config: TrainingConfig, state: TrainingState,
+                start: int, m: int, mom: float, eta: float) -> None:
+    """One update from the ``m`` rows ``buf.perm[start:start + m]`` of the data."""
+    d0 = buf.v0 if m == config.batch_size else buf.v0[:m]
+    p0 = buf.ph0 if m == config.batch_size else buf.ph0[:m]
+    if buf.mixed:
+        buf.W.copy_(rbm.W)
+        buf.b.copy_(rbm.b)
+        buf.c.copy_(rbm.c)
+    torch.index_select(buf.x, 0, buf.perm[start:start + m], out=d0)
+    _act_(torch.addmm(buf.c, d0, buf.W, out=p0), rbm.spins)  # positive phase
+    _update(buf, rbm, config, state, d0, p0, m, mom, eta)
+
+
+def _full_batches(buf: _Buffers, rbm: RBM, config: TrainingConfig, state: TrainingState,
+                  mom: float, eta: float):
+    """The epoch's full minibatches as one callable: a :class:`LoopGraph` on CUDA (Gibbs
+    negative phase), else the eager loop."""
+    B, count = config.batch_size, buf.perm.shape[0] // config.batch_size
+
+    def body():
+        for i in range(count):
+            _minibatch_(buf, rbm, config, state, i * B, B, mom, eta)
+
+    if config.negative != "gibbs" or not graphs_wanted(rbm.device):
+        return body
+    if (mom, eta) not in buf.loops:  # its first call runs eagerly (the warm-up)
+        buf.loops[mom, eta] = LoopGraph(body, buf.written(rbm, state), state.stream.state,
+                                        state.stream.set_state, generators=[state.stream.torch])
+    return buf.loops[mom, eta]
+
+
 def run_epoch(rbm: RBM, x: torch.Tensor, config: TrainingConfig, state: TrainingState,
               buffers: _Buffers, epoch: int) -> float:
     """One pass of updates over the reshuffled data; returns its seconds.
@@ -815,8 +858,9 @@ def run_epoch(rbm: RBM, x: torch.Tensor, config: TrainingConfig, state: Training
     Per minibatch (Hinton 2010, secs. 3, 9-10): the positive phase
     ``h-bar = E[h | v_data]``, the negative phase of ``config.negative`` (CD-k/PCD-k
     Gibbs steps, EMF's TAP moments or PT-PCD's tempering sweeps), then the momentum
-    update. Raises ``FloatingPointError`` if the
-    parameters stop being finite.
+    update. On CUDA the full minibatches of a Gibbs epoch are replayed as one CUDA
+    graph (:mod:`rgdl.rbm.graphs`), with the same numbers. Raises
+    ``FloatingPointError`` if the parameters stop being finite.
     """
     _check_run(rbm, x, config)
     if not isinstance(state, TrainingState):
@@ -824,22 +868,13 @@ def run_epoch(rbm: RBM, x: torch.Tensor, config: TrainingConfig, state: Training
     if not isinstance(buffers, _Buffers) or buffers.x.shape[0] != x.shape[0]:
         raise TypeError("buffers must be the _Buffers built for this rbm, x and config")
     epoch = _check_epoch(epoch)
-    buf, stream, spins = buffers, state.stream, rbm.spins
     n, B = x.shape[0], config.batch_size
     mom, eta = config.momentum_at(epoch), config.lr_at(epoch)
     t0 = time.perf_counter()
-    perm = stream.permutation(n)
-    for start in range(0, n, B):
-        m = min(B, n - start)
-        d0 = buf.v0 if m == B else buf.v0[:m]
-        p0 = buf.ph0 if m == B else buf.ph0[:m]
-        if buf.mixed:
-            buf.W.copy_(rbm.W)
-            buf.b.copy_(rbm.b)
-            buf.c.copy_(rbm.c)
-        torch.index_select(buf.x, 0, perm[start:start + m], out=d0)
-        _act_(torch.addmm(buf.c, d0, buf.W, out=p0), spins)  # positive phase
-        _update(buf, rbm, config, state, d0, p0, m, mom, eta)
+    buffers.perm.copy_(state.stream.permutation(n))
+    _full_batches(buffers, rbm, config, state, mom, eta)()
+    if n % B:
+        _minibatch_(buffers, rbm, config, state, n - n % B, n % B, mom, eta)
     if rbm.device.type == "cuda":
         torch.cuda.synchronize(rbm.device)
     elapsed = time.perf_counter() - t0

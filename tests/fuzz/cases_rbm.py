@@ -151,3 +151,14 @@ CASES = [
                                                 "copies": 1, "k": 1}),
     Case(comparisons.trained_digits, {"n_hidden": 2, "epochs": 1, "seed": 0}),
 ]
+
+# ------------------------------------------------------------------- rbm.graphs
+from rgdl.rbm import graphs  # noqa: E402
+
+CASES += [
+    Case(graphs.graphs_wanted, {"device": torch.device("cpu")}),
+    Case(graphs.LoopGraph, {"body": lambda: None, "tensors": [torch.zeros(2)],
+                            "rng_state": lambda: 0, "set_rng_state": lambda s: None,
+                            "generators": [torch.Generator()], "checks": 2, "name": "loop"},
+         skip=("body", "rng_state", "set_rng_state")),
+]
