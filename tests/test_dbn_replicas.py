@@ -111,3 +111,35 @@ def test_an_interrupted_replica_set_resumes_bit_for_bit(tmp_path, monkeypatch):
         _nets_equal(a, b, 0.0)
         assert a.history[1]["epoch"] == b.history[1]["epoch"] == [1, 2, 3, 4]
     assert not list(tmp_path.rglob("*.replicas-*"))
+
+
+def test_a_set_stopped_while_saving_its_layers_resumes_as_the_whole_set(tmp_path, monkeypatch):
+    # two of three layer-2 files written when the run stops: the set's checkpoint is still
+    # there, so the whole set resumes from it (the third network is not retrained alone, in
+    # a set that rounds differently) and no stale checkpoint is left behind
+    import rgdl.dbn.replicas as dr
+
+    data = [_data(s) for s in range(3)]
+    kw = dict(sizes=(12, 5), seeds=[7, 8, 9], settings=[dict(_KW, epochs=4)] * 3, device="cpu",
+              progress=False)
+    straight = train_replicas(data, checkpoint_dirs=[tmp_path / f"s{r}" for r in range(3)], **kw)
+    dirs = [tmp_path / f"i{r}" for r in range(3)]
+    real, saved = dr._save_layer, []
+
+    def stop_after_two_layer_two_files(path, *args):
+        if path.name == "layer2.pt" and len(saved) == 2:
+            raise KeyboardInterrupt
+        real(path, *args)
+        saved.extend([path] if path.name == "layer2.pt" else [])
+
+    monkeypatch.setattr(dr, "_save_layer", stop_after_two_layer_two_files)
+    with pytest.raises(KeyboardInterrupt):
+        train_replicas(data, checkpoint_dirs=dirs, **kw)
+    assert [p.parent.name for p in saved] == ["i0", "i1"]
+    assert len(list(dirs[0].glob("layer2.replicas-*.pt"))) == 1
+    monkeypatch.setattr(dr, "_save_layer", real)
+    resumed = train_replicas(data, checkpoint_dirs=dirs, **kw)
+    for a, b in zip(resumed, straight):
+        _nets_equal(a, b, 0.0)
+        assert a.history[1]["epoch"] == [1, 2, 3, 4]
+    assert not list(tmp_path.rglob("*.replicas-*"))

@@ -131,27 +131,40 @@ def train_replicas(data, sizes=PAPER_SIZES, *, seeds, settings=None, propagate="
             for r in range(R)]
 
 
+def _set_checkpoint(dirs, prints, number: int, members: list[int]):
+    """The checkpoint of the replica set ``members`` (None without folders): in the first
+    member's folder, named by a hash of the members' fingerprints."""
+    if dirs[members[0]] is None:
+        return None
+    tag = hashlib.sha256("".join(prints[r] for r in members).encode()).hexdigest()[:12]
+    return dirs[members[0]] / f"layer{number}.replicas-{tag}.pt"
+
+
 def _train_layer_set(layer, below, below_held, cfgs, dirs, number, prints, fit_seeds,
                      how) -> list[dict]:
     """Layer ``number`` of every network: loaded when finished, else trained as replicas.
 
     Networks whose layer uses mixed precision are trained one at a time (:func:`train`'s
-    path); the rest together by :func:`rgdl.rbm.fit_replicas`. Returns the R histories.
+    path); the rest together by :func:`rgdl.rbm.fit_replicas`. The set's checkpoint
+    outlives the saving of its members' layer files: if it is still there, some members
+    were saved and others not when a run stopped, and the whole set is resumed from it
+    (a smaller set would round differently in float32). Returns the R histories.
     """
     monitors, progress, regenerate = how
     R = len(layer)
     hists = [_load_finished(layer[r], dirs[r], number, prints[r], regenerate) for r in range(R)]
-    todo = [r for r in range(R) if hists[r] is None]
-    for r in [r for r in todo if cfgs[r].matmul_dtype is not None]:
+    for r in [r for r in range(R) if hists[r] is None and cfgs[r].matmul_dtype is not None]:
         hists[r] = _train_layer(layer[r], below[r], below_held[r], cfgs[r], dirs[r], number,
                                 prints[r], (monitors, fit_seeds[r], progress, regenerate))
-    todo = [r for r in todo if hists[r] is None]
+    batched = [r for r in range(R) if cfgs[r].matmul_dtype is None]
+    todo = [r for r in batched if hists[r] is None]
     if not todo:
         return hists
-    ckpt = None
-    if dirs[todo[0]] is not None:
-        tag = hashlib.sha256("".join(prints[r] for r in todo).encode()).hexdigest()[:12]
-        ckpt = dirs[todo[0]] / f"layer{number}.replicas-{tag}.pt"
+    ckpt = _set_checkpoint(dirs, prints, number, batched)
+    if ckpt is not None and ckpt.is_file():
+        todo = batched  # interrupted while its layers were saved: resume the whole set
+    else:
+        ckpt = _set_checkpoint(dirs, prints, number, todo)
     helds = [below_held[r] for r in todo]
     out = fit_replicas([layer[r] for r in todo], [below[r] for r in todo],
                        [cfgs[r] for r in todo], seeds=[fit_seeds[r] for r in todo],
