@@ -85,14 +85,19 @@ def test_train_replicas_checks_its_arguments(tmp_path):
         train_replicas(data, (4,), seeds=[0, 1], settings=[dict(epochz=1), {}])
 
 
-def test_an_interrupted_replica_set_resumes_bit_for_bit(tmp_path, monkeypatch):
-    import rgdl.rbm.replicas as rr
-
+def _straight_run(tmp_path):
+    """Three two-layer networks trained without a stop, and folders for the stopped run."""
     data = [_data(s) for s in range(3)]
     kw = dict(sizes=(12, 5), seeds=[7, 8, 9], settings=[dict(_KW, epochs=4)] * 3, device="cpu",
               progress=False)
     straight = train_replicas(data, checkpoint_dirs=[tmp_path / f"s{r}" for r in range(3)], **kw)
-    dirs = [tmp_path / f"i{r}" for r in range(3)]
+    return data, kw, straight, [tmp_path / f"i{r}" for r in range(3)]
+
+
+def test_an_interrupted_replica_set_resumes_bit_for_bit(tmp_path, monkeypatch):
+    import rgdl.rbm.replicas as rr
+
+    data, kw, straight, dirs = _straight_run(tmp_path)
     real, calls = rr._epoch, []
 
     def stop_in_layer_two(*args, **kwargs):
@@ -119,11 +124,7 @@ def test_a_set_stopped_while_saving_its_layers_resumes_as_the_whole_set(tmp_path
     # a set that rounds differently) and no stale checkpoint is left behind
     import rgdl.dbn.replicas as dr
 
-    data = [_data(s) for s in range(3)]
-    kw = dict(sizes=(12, 5), seeds=[7, 8, 9], settings=[dict(_KW, epochs=4)] * 3, device="cpu",
-              progress=False)
-    straight = train_replicas(data, checkpoint_dirs=[tmp_path / f"s{r}" for r in range(3)], **kw)
-    dirs = [tmp_path / f"i{r}" for r in range(3)]
+    data, kw, straight, dirs = _straight_run(tmp_path)
     real, saved = dr._save_layer, []
 
     def stop_after_two_layer_two_files(path, *args):

@@ -171,6 +171,16 @@ def test_loop_graph_refuses_bad_arguments(kwargs, exc, match):
                          args.pop("set_rng_state"), **args)
 
 
+def _eager_then_graphed(monkeypatch, recwarn, run):
+    """``run()`` with graphs off, then on; asserts no graph was given up."""
+    monkeypatch.setenv(graphs.GRAPHS_VAR, "0")
+    eager = run()
+    monkeypatch.setenv(graphs.GRAPHS_VAR, "1")
+    graphed = run()
+    assert not [w for w in recwarn if "given up" in str(w.message)]
+    return eager, graphed
+
+
 @CUDA
 @pytest.mark.parametrize("persistent", [False, True])
 def test_cuda_graph_epochs_equal_eager_epochs_on_the_gpu(monkeypatch, recwarn, persistent):
@@ -180,12 +190,7 @@ def test_cuda_graph_epochs_equal_eager_epochs_on_the_gpu(monkeypatch, recwarn, p
         rbm = RBM(9, 4, seed=0, device="cuda")
         fit(rbm, data, seed=3, persistent=persistent, **KW)
         return rbm
-    monkeypatch.setenv(graphs.GRAPHS_VAR, "0")
-    eager = run()
-    monkeypatch.setenv(graphs.GRAPHS_VAR, "1")
-    graphed = run()
-    assert not [w for w in recwarn if "given up" in str(w.message)]
-    assert _equal(eager, graphed)
+    assert _equal(*_eager_then_graphed(monkeypatch, recwarn, run))
 
 
 @CUDA
@@ -197,9 +202,5 @@ def test_cuda_graph_replicas_equal_eager_replicas_on_the_gpu(monkeypatch, recwar
         fit_replicas(rbms, datas, seeds=[1, 2], epochs=5, batch_size=20, lr=0.05,
                      monitors=("recon",), progress=False)
         return rbms
-    monkeypatch.setenv(graphs.GRAPHS_VAR, "0")
-    eager = run()
-    monkeypatch.setenv(graphs.GRAPHS_VAR, "1")
-    graphed = run()
-    assert not [w for w in recwarn if "given up" in str(w.message)]
+    eager, graphed = _eager_then_graphed(monkeypatch, recwarn, run)
     assert all(_equal(a, b) for a, b in zip(eager, graphed))
