@@ -72,7 +72,8 @@ def cuda_capture(body: Callable[[], None], generators: Sequence[torch.Generator]
     graph = torch.cuda.CUDAGraph()
     for gen in generators:
         graph.register_generator_state(gen)
-    with torch.cuda.graph(graph, stream=stream):
+    # thread_local: networks trained side by side in other threads may keep using CUDA
+    with torch.cuda.graph(graph, stream=stream, capture_error_mode="thread_local"):
         body()
     return graph
 
