@@ -40,9 +40,9 @@ def test_check_record_names_what_is_missing():
         reproductions.check_record([])
 
 
-def test_notes_on_unrecorded_runs_follow_the_records(tmp_path):
-    assert "Runs without a record" not in reproductions.render(tmp_path)
+def test_notes_on_the_runs_follow_the_records(tmp_path):
+    assert "Notes on the runs" not in reproductions.render(tmp_path)
     (tmp_path / "results").mkdir()
     (tmp_path / reproductions.NOTES).write_text("Chapter 9 took **3 h** on a laptop.\n")
     page = reproductions.render(tmp_path)
-    assert page.endswith("## Runs without a record\n\nChapter 9 took **3 h** on a laptop.\n")
+    assert page.endswith("## Notes on the runs\n\nChapter 9 took **3 h** on a laptop.\n")

@@ -35,8 +35,8 @@ RECORD_KEYS = ("chapter", "scale", "status", "seconds", "records", "claims", "de
 #: The page :func:`render` writes, relative to the repository root.
 PAGE = Path("book") / "reproductions.md"
 
-#: Hand-written notes on runs that have no record yet (e.g. a scale too long for the
-#: machine at hand), appended to the page under "Runs without a record".
+#: Hand-written notes on the runs (how a record was made, or why a scale has none yet),
+#: appended to the page under "Notes on the runs".
 NOTES = Path("results") / "notes.md"
 
 
@@ -233,7 +233,7 @@ def render(root) -> str:
         lines += _chapter_table(name, by_scale)
     notes = _root(root) / NOTES
     if notes.is_file():
-        lines += ["## Runs without a record", "", notes.read_text().strip(), ""]
+        lines += ["## Notes on the runs", "", notes.read_text().strip(), ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
