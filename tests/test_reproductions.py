@@ -46,3 +46,20 @@ def test_notes_on_the_runs_follow_the_records(tmp_path):
     (tmp_path / reproductions.NOTES).write_text("Chapter 9 took **3 h** on a laptop.\n")
     page = reproductions.render(tmp_path)
     assert page.endswith("## Notes on the runs\n\nChapter 9 took **3 h** on a laptop.\n")
+
+
+def test_a_claim_whose_bounds_differ_by_scale_shows_each_scale_s_bound(tmp_path):
+    git = {"commit": "abc", "dirty": False}
+
+    def entry(scale, **claims):
+        return {"scale": scale, "status": "ok", "seconds": 60.0, "records": {},
+                "claims": {name: {"kind": "oracle", "value": 0.5, "holds": True, **b}
+                           for name, b in claims.items()}}
+    same, book_only = dict(lo=0.0, hi=1.0), dict(lo=None, hi=0.6)
+    reproductions.write_record(tmp_path, "09_x", entry("book", a=same, b=book_only), git=git)
+    reproductions.write_record(tmp_path, "09_x", entry("paper", a=same, b=dict(lo=0.2, hi=None)),
+                               git=git)
+    rows = {line.split("|")[1].strip(): line for line in reproductions.render(tmp_path).splitlines()
+            if line.startswith("| `")}
+    assert rows["`a`"].endswith("| [0, 1] |")
+    assert rows["`b`"].endswith("| book: <= 0.6; paper: >= 0.2 |")

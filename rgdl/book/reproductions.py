@@ -204,16 +204,23 @@ def _chapter_table(name: str, by_scale: dict) -> list[str]:
     from .record import format_bound
 
     for cname in names:
-        cells, kind, bound = [], "", ""
+        cells, kind, bounds = [], "", {}
         for s in present:
             c = by_scale[s][name]["claims"].get(cname)
             if c is None:
                 cells.append("")
                 continue
-            kind, bound = c["kind"], format_bound(c)
+            kind, bounds[s] = c["kind"], format_bound(c)
             cells.append(_fmt(c) + ("" if c["holds"] else " (FAILS)"))
-        lines.append(f"| `{cname}` | {kind} | " + " | ".join(cells) + f" | {bound} |")
+        lines.append(f"| `{cname}` | {kind} | " + " | ".join(cells) + f" | {_bounds(bounds)} |")
     return lines + [""]
+
+
+def _bounds(bounds: dict) -> str:
+    """One bound when every scale claims the same, else each scale's: ``book: <= 0.1; ...``."""
+    if len(set(bounds.values())) <= 1:
+        return next(iter(bounds.values()), "")
+    return "; ".join(f"{s}: {b}" for s, b in bounds.items())
 
 
 def render(root) -> str:
@@ -223,9 +230,10 @@ def render(root) -> str:
              "Each chapter records every number it computes and checks every claim it makes. "
              "This page shows the committed records of runs at each scale "
              "(`results/<scale>/<chapter>.json`, written by "
-             "`python -m rgdl reproduce --scale paper --record`), side by side, with the "
+             "`python -m rgdl reproduce --scale book|paper --record`), side by side, with the "
              "device that produced them. Empirical claims show mean ± standard error over "
-             "seeds. The page is generated: `python -m rgdl reproductions` rewrites it.", ""]
+             "seeds; where a claim's bound differs between scales, each scale's bound is "
+             "given. The page is generated: `python -m rgdl reproductions` rewrites it.", ""]
     chapters = sorted({c for recs in by_scale.values() for c in recs})
     if not chapters:
         lines += ["No run has been recorded yet.", ""]
