@@ -26,11 +26,12 @@ import hashlib
 
 import torch
 
+from ..core.io import sidecar
 from ..rbm import RBM
 from ..rbm.replicas import fit_replicas
 from .stack import (DBN, PAPER_SIZES, _base_spec, _check_data, _check_path, _check_train_args,
                     _dbn_config, _fingerprints, _fit_config, _layer_configs, _layer_seeds,
-                    _load_finished, _propagate, _save_layer, _train_layer)
+                    _load_finished, _propagate_up, _save_layer, _train_layer)
 
 __all__ = ["train_replicas"]
 
@@ -122,10 +123,8 @@ def train_replicas(data, sizes=PAPER_SIZES, *, seeds, settings=None, propagate="
             rbms[r].append(layer[r])
             history[r].append(hists[r])
             if i + 1 < len(sizes):
-                prop = layer_seeds[r][i][2]
-                below[r] = _propagate(layer[r], below[r], propagate, prop)
-                if below_held[r] is not None:
-                    below_held[r] = _propagate(layer[r], below_held[r], propagate, prop + 1)
+                below[r], below_held[r] = _propagate_up(layer[r], below[r], below_held[r],
+                                                        propagate, layer_seeds[r][i][2])
     return [DBN(rbms[r], history[r], _dbn_config(pairs[r][0], sizes, configs[r], propagate,
                                                  seeds[r], prints[r]))
             for r in range(R)]
@@ -178,5 +177,5 @@ def _train_layer_set(layer, below, below_held, cfgs, dirs, number, prints, fit_s
             _save_layer(dirs[r] / f"layer{number}.pt", rbm, hist, prints[r])
     if ckpt is not None:
         ckpt.unlink(missing_ok=True)
-        ckpt.with_name(ckpt.name + ".sha256").unlink(missing_ok=True)
+        sidecar(ckpt).unlink(missing_ok=True)
     return hists

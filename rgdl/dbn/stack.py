@@ -70,7 +70,7 @@ import numpy as np
 import torch
 
 from ..core import runtime
-from ..core.io import CorruptFileError, load_checked, quarantine, save_checked, verify
+from ..core.io import CorruptFileError, load_checked, quarantine, save_checked, sidecar, verify
 from ..core.validate import boolean, elements, one_of, positive_int, real_array, torch_device
 from ..rbm import RBM, fit
 from ..rbm.training import HYPERPARAMETERS, TrainingConfig
@@ -501,9 +501,7 @@ def train(data, sizes=PAPER_SIZES, config: TrainingConfig | None = None, *,
         rbms.append(rbm)
         history.append(hist)
         if i + 1 < n_layers:
-            below = _propagate(rbm, below, propagate, prop_seed)
-            if below_held is not None:
-                below_held = _propagate(rbm, below_held, propagate, prop_seed + 1)
+            below, below_held = _propagate_up(rbm, below, below_held, propagate, prop_seed)
     return DBN(rbms, history, _dbn_config(x, sizes, configs, propagate, seed, fingerprints))
 
 
@@ -623,7 +621,7 @@ def _train_layer(rbm, below, below_held, cfg, folder, number, fingerprint, how) 
     if final is not None:
         _save_layer(final, rbm, hist, fingerprint)
         ckpt.unlink(missing_ok=True)
-        ckpt.with_name(ckpt.name + ".sha256").unlink(missing_ok=True)  # its integrity sidecar
+        sidecar(ckpt).unlink(missing_ok=True)
     return hist
 
 
@@ -634,3 +632,10 @@ def _propagate(rbm: RBM, x: torch.Tensor, how: str, seed: int) -> torch.Tensor:
     if how == "probs":
         return p
     return rbm._draw(p, runtime.torch_generator(seed, rbm.device))
+
+
+def _propagate_up(rbm: RBM, x: torch.Tensor, held, how: str, seed: int):
+    """:func:`_propagate` of the training rows (``seed``) and of the held-out rows, if any
+    (``seed + 1``): the next layer's ``(data, heldout)``."""
+    return (_propagate(rbm, x, how, seed),
+            None if held is None else _propagate(rbm, held, how, seed + 1))
